@@ -1,0 +1,64 @@
+// Builds the request-path safeguards from the settings: version monitors (OOD, drift, feedback),
+// rate limits, the extraction detector, and the audit records of their automatic decisions.
+import type { Logger } from 'pino';
+import type { AuditEntry } from '../audit/index.ts';
+import type { Config } from '../config/index.ts';
+import { createSafeguards, type AuditSink, type Safeguards } from '../dataplane/index.ts';
+import type { Metrics } from '../monitoring/index.ts';
+import { VersionMonitors } from '../monitoring/version-monitors.ts';
+import { ExtractionDetector } from '../security/extraction/index.ts';
+import { createRateLimiter, RateLimitPolicy, type RateLimiter } from '../security/rate-limit/index.ts';
+
+export interface SafeguardParts {
+  safeguards: Safeguards;
+  monitors: VersionMonitors;
+  extraction?: ExtractionDetector;
+  limiter?: RateLimiter;
+}
+
+/** The request-path safeguards, as the settings switch them on: rate limits, extraction, OOD, drift. */
+export function buildSafeguards(config: Config, metrics: () => Metrics, logger: Logger, audit: AuditSink): SafeguardParts {
+  // Automatic decisions are audited like admin actions; a failure to record one is logged, not fatal.
+  const decision = (e: AuditEntry) => void audit.record(e).catch((err: unknown) => logger.error({ err: String(err) }, 'audit of a decision failed'));
+  const monitors = new VersionMonitors({
+    drift: config.drift,
+    feedback: config.feedback,
+    ood: config.ood,
+    driftEnabled: config.driftEnabled,
+    logger,
+    onDrift: (m, r) => {
+      metrics().safeguards.driftWindow(m, r);
+      if (!r.drifted) return;
+      logger.warn({ model: m.name, version: m.version, window: r.window, features: r.driftedFeatures }, 'drift detected');
+      decision({ kind: 'decision', model: m.name, version: m.version, flags: ['drift'], detail: { action: 'drift-detected', target: `${m.name}@${m.version}`, after: { window: r.window, features: r.driftedFeatures } } });
+    },
+    onDecay: (m, s) => {
+      logger.warn({ model: m.name, version: m.version, drops: s.drops }, 'model decay: feedback metrics dropped');
+      decision({ kind: 'decision', model: m.name, version: m.version, flags: ['decay'], detail: { action: 'decay-detected', target: `${m.name}@${m.version}`, after: s.drops.map((d) => ({ ...d })) as never } });
+    },
+  });
+  const limiter = config.rateLimitsEnabled
+    ? createRateLimiter(config.rateLimits, { redisUrl: config.redisUrl, onError: (err) => logger.error({ err: String(err) }, 'rate limiter store failed') })
+    : undefined;
+  const extraction = config.extractionEnabled
+    ? new ExtractionDetector(config.extraction, {
+        onEscalation: (e) => {
+          metrics().safeguards.escalated(e.principal, e.model, e.level, e.action);
+          logger.warn({ principal: e.principal, model: e.model, from: e.from, level: e.level, action: e.action }, 'extraction detector escalation');
+          decision({
+            kind: 'decision', principal: e.principal, model: e.model, flags: ['extraction-suspect'],
+            detail: { action: `extraction-${e.action}`, target: e.principal, before: e.from, after: e.level, reason: `score ${e.score} after ${e.queries} queries` },
+          });
+        },
+      })
+    : undefined;
+  const safeguards = createSafeguards({
+    monitors,
+    extraction,
+    rateLimits: limiter && new RateLimitPolicy(limiter, config.rateLimits),
+    oodMode: (model) => config.models[model]?.ood ?? config.oodMode,
+    outputPolicy: (model) => config.models[model]?.outputPolicy ?? config.outputPolicy,
+    events: { onOod: (v, _reasons, rejected) => metrics().safeguards.outOfDistribution(v.name, v.version, rejected ? 'rejected' : config.oodMode) },
+  });
+  return { safeguards, monitors, extraction, limiter };
+}

@@ -1,0 +1,156 @@
+// Loads settings once at start from defaults < config file < environment < CLI flags, validates
+// every value with a message naming its source, and returns a frozen object passed in explicitly.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ModelGateError } from '../errors.ts';
+import { envName, SETTINGS, type SettingDef, type SettingKey } from './settings.ts';
+import { SECTION_KEYS, sectionsSchema } from './sections.ts';
+import { modelOverridesSchema, type Config } from './types.ts';
+
+export interface LoadOptions {
+  /** Path of a JSON config file; also read from MODELGATE_CONFIG. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags, keyed by setting key. */
+  flags?: Partial<Record<SettingKey, unknown>>;
+  cwd?: string;
+}
+
+const PATH_KEYS = new Set<string>([
+  'dataDir', 'modelRepository', 'bootstrapTokenFile', 'decryptionKeyDir', 'importDir', 'tlsCert', 'tlsKey', 'adminTlsCert', 'adminTlsKey',
+]);
+
+function invalid(message: string): ModelGateError {
+  return new ModelGateError('MG_CONFIG_INVALID', message);
+}
+
+function coerce(key: string, def: SettingDef, raw: unknown, source: string): string | number | boolean {
+  const shown = def.secret ? '(hidden)' : JSON.stringify(raw);
+  const kind = def.kind;
+  switch (kind.type) {
+    case 'string':
+      if (typeof raw !== 'string' || raw.length === 0) throw invalid(`${source}: expected a non-empty string, got ${shown}`);
+      return raw;
+    case 'bool':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw invalid(`${source}: expected true or false, got ${shown}`);
+    case 'enum':
+      if (typeof raw === 'string' && kind.values.includes(raw)) return raw;
+      throw invalid(`${source}: expected one of ${kind.values.join(', ')}, got ${shown}`);
+    case 'int':
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      const whole = kind.type === 'int';
+      if (!Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < kind.min || n > kind.max) {
+        const what = whole ? 'an integer' : 'a number';
+        throw invalid(`${source}: expected ${what} from ${kind.min} to ${kind.max}, got ${shown}`);
+      }
+      return n;
+    }
+  }
+}
+
+function readFileSettings(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw invalid(`config file ${file} cannot be read`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw invalid(`config file ${file} is not a JSON object: ${(err as Error).message}`);
+  }
+}
+
+function lookup(obj: Record<string, unknown>, key: string): unknown {
+  let cur: unknown = obj;
+  for (const part of key.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function assign(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) cur = (cur[part] ??= {}) as Record<string, unknown>;
+  cur[parts[parts.length - 1]] = value;
+}
+
+/** Names unknown keys in the config file, so a typo is not silently ignored. */
+function checkUnknownKeys(fileValues: Record<string, unknown>, file: string): void {
+  const known = new Set(Object.keys(SETTINGS));
+  const walk = (obj: Record<string, unknown>, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      if (key === 'models' || (SECTION_KEYS as string[]).includes(key)) continue;
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && !known.has(key)) walk(v as Record<string, unknown>, key);
+      else if (!known.has(key)) throw invalid(`config file ${file}: unknown setting '${key}'`);
+    }
+  };
+  walk(fileValues, '');
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const fileArg = options.file ?? env.MODELGATE_CONFIG;
+  const file = fileArg ? resolve(cwd, fileArg) : undefined;
+  const fileValues = file ? readFileSettings(file) : {};
+  if (file) checkUnknownKeys(fileValues, file);
+
+  const out: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(SETTINGS) as [SettingKey, SettingDef][]) {
+    const sources: [unknown, string, string][] = [
+      [options.flags?.[key], `option --${key}`, cwd],
+      [env[envName(key)], `environment variable ${envName(key)}`, cwd],
+      [lookup(fileValues, key), `config file setting '${key}'`, file ? dirname(file) : cwd],
+    ];
+    const found = sources.find(([v]) => v !== undefined);
+    let value: unknown = def.default;
+    if (found) {
+      value = coerce(key, def, found[0], found[1]);
+      if (PATH_KEYS.has(key) && typeof value === 'string' && !isAbsolute(value)) value = resolve(found[2], value);
+      // A list of paths, comma-separated, each relative to where it was written.
+      if (key === 'trustedKeys' && typeof value === 'string') value = value.split(',').map((p) => p.trim()).filter(Boolean).map((p) => resolve(found[2], p));
+    } else if (PATH_KEYS.has(key) && typeof value === 'string') {
+      value = resolve(cwd, value);
+    }
+    if (value !== undefined) assign(out, key, value);
+  }
+  if (typeof out.bootstrapToken === 'string' && out.bootstrapToken.length < 32) {
+    throw invalid('MODELGATE_BOOTSTRAP_TOKEN must be at least 32 characters long');
+  }
+  if (out.modelRepository !== undefined && out.allowUnsigned !== true) {
+    throw invalid('modelRepository serves unsigned models: set allowUnsigned=true to accept that (development only), or package the models and use importDir');
+  }
+  const models = modelOverridesSchema.safeParse(fileValues.models ?? {});
+  if (!models.success) {
+    const issue = models.error.issues[0];
+    throw invalid(`config file setting 'models.${issue.path.join('.')}': ${issue.message}`);
+  }
+  out.models = models.data;
+  const sections = sectionsSchema.safeParse(Object.fromEntries(SECTION_KEYS.map((k) => [k, fileValues[k]])));
+  if (!sections.success) {
+    const issue = sections.error.issues[0];
+    throw invalid(`config file setting '${issue.path.join('.')}': ${issue.message}`);
+  }
+  Object.assign(out, sections.data);
+  out.configFile = file;
+  return deepFreeze(out) as unknown as Config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,171 @@
+// The inference use case, transport-free: authorize, pick the version, admit (extraction gate, rate
+// limits), validate, inspect, run through the batcher under a deadline, observe the answer and apply
+// the caller's output policy. Every transport (REST today) calls this.
+import { canonicalInputHash, type AuditEntry, type OutputSummary } from '../audit/index.ts';
+import { errors, isModelGateError, type ErrorCode } from '../errors.ts';
+import type { InferenceRequest, InferenceResponse, Tensor } from '../protocol/index.ts';
+import type { ModelSet } from '../registry/index.ts';
+import type { ServedVersion } from '../runtime/index.ts';
+import { authorize, type Principal } from '../security/index.ts';
+import { applyOutputPolicy, FULL_OUTPUT } from '../security/output-policy.ts';
+import type { Answered, Safeguards } from './safeguards.ts';
+import type { RolloutController, RouteDecision } from '../routing/index.ts';
+import { decide, firstLabel, mirror, observePrimary, SERVER_FAULTS } from './routing.ts';
+import { probabilitiesOf } from './safeguards.ts';
+import { validateRequest } from './validate.ts';
+
+export interface RequestContext {
+  principal?: Principal;
+  /** The server's id of this request: answers carry it, feedback and audit records refer to it. */
+  requestId: string;
+  /** A request header, for sticky A/B assignment by a caller-chosen key. */
+  header?: (name: string) => string | undefined;
+}
+
+export interface InferenceOutcome {
+  model: string;
+  version: string;
+  /** 'OK' or the catalog code the request failed with. */
+  code: 'OK' | ErrorCode;
+  seconds: number;
+}
+
+export interface InferenceObserver {
+  onInference?(outcome: InferenceOutcome): void;
+}
+
+/** Where answered requests are recorded; record() resolves once the record is durable. */
+export interface AuditSink {
+  record(entry: AuditEntry): Promise<unknown>;
+}
+
+export interface InferDeps {
+  models: ModelSet;
+  audit?: AuditSink;
+  requestTimeoutMs: number;
+  observer?: InferenceObserver;
+  safeguards?: Safeguards;
+  rollouts?: RolloutController;
+  isDraining: () => boolean;
+}
+
+/** The engine's answer before the output policy, with what the safeguards decided about it. */
+export interface RawAnswer {
+  served: ServedVersion;
+  response: InferenceResponse;
+  answered: Answered;
+}
+
+/** Rejects after `ms` with a timeout and aborts the signal, so a still-queued request leaves the queue. */
+function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = errors.timeout(ms);
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
+}
+
+const rowsOf = (inputs: readonly Tensor[]) => Math.max(1, inputs[0]?.shape[0] ?? 1);
+
+/** What the audit keeps of an answer: the first row's label and confidence, and the row count. */
+function summarize(served: ServedVersion, outputs: readonly Tensor[], labels: readonly string[] | undefined): OutputSummary {
+  const probs = probabilitiesOf(served, outputs);
+  const rows = probs?.shape[0] ?? labels?.length ?? 0;
+  let confidence: number | null = null;
+  if (probs && probs.shape[1] > 0) {
+    const k = probs.shape[1];
+    confidence = Math.max(...Array.from(probs.data.slice(0, k) as Float32Array, Number));
+  }
+  return { label: labels?.[0] ?? null, confidence, rows };
+}
+
+/** Which version answers a request, and whether it is mirrored. */
+export interface Resolved {
+  served: ServedVersion;
+  decision?: RouteDecision;
+}
+
+export function createInfer(deps: InferDeps) {
+  /** Authorizes and picks the version: the one named in the URL, else the endpoint policy's choice. */
+  function resolve(ctx: RequestContext, model: string, version: string | undefined): Resolved {
+    authorize(ctx.principal, 'infer', model);
+    if (deps.isDraining()) throw errors.shuttingDown();
+    const decision = version === undefined ? decide(deps.rollouts, model, ctx.requestId, ctx.header) : undefined;
+    return { served: deps.models.get(model, decision?.primary.version ?? version), decision };
+  }
+
+  async function run(ctx: RequestContext, model: string, version: string | undefined, request: InferenceRequest, resolved?: Resolved): Promise<RawAnswer> {
+    const { served, decision } = resolved ?? resolve(ctx, model, version);
+    const principal = ctx.principal!;
+    const arm = decision?.primary.arm ?? 'primary';
+    const started = performance.now();
+    let code: InferenceOutcome['code'] = 'OK';
+    try {
+      await deps.safeguards?.admit(principal, served, rowsOf(request.inputs));
+      const valid = validateRequest(served, request);
+      const seen = deps.safeguards?.inspect(served, request.inputs);
+      if (decision?.shadow && deps.rollouts) {
+        mirror(deps.rollouts, deps.models, model, decision.shadow.version, ctx.requestId, request.inputs, deps.requestTimeoutMs);
+      }
+      const outputs = await withDeadline(deps.requestTimeoutMs, (signal) => served.infer(valid.inputs, valid.outputs, signal));
+      if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, performance.now() - started, firstLabel(served, outputs));
+      const answered = seen && deps.safeguards
+        ? deps.safeguards.answer(principal, served, ctx.requestId, valid.inputs, outputs, seen)
+        : { policy: FULL_OUTPUT, flags: [] };
+      const response: InferenceResponse = {
+        modelName: served.name,
+        modelVersion: served.version,
+        ...(request.id !== undefined && { id: request.id }),
+        outputs,
+      };
+      // Durable before the answer leaves: an answered request always has its record.
+      await deps.audit?.record({
+        kind: 'inference',
+        requestId: ctx.requestId,
+        principal: principal.id,
+        endpoint: model,
+        model: served.name,
+        version: served.version,
+        route: arm,
+        inputSha256: canonicalInputHash(request.inputs),
+        output: summarize(served, outputs, answered.labels),
+        flags: answered.flags,
+        status: 200,
+        latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+      });
+      return { served, response, answered };
+    } catch (err) {
+      code = isModelGateError(err) ? err.code : 'MG_INTERNAL';
+      if (decision && SERVER_FAULTS.has(code)) observePrimary(deps.rollouts, model, arm, ctx.requestId, false, performance.now() - started);
+      throw err;
+    } finally {
+      deps.observer?.onInference?.({ model: served.name, version: served.version, code, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  /** OIP inference: the caller's output policy applied to the tensors, flags in the parameters. */
+  async function infer(ctx: RequestContext, model: string, version: string | undefined, request: InferenceRequest): Promise<InferenceResponse & { flags: string[] }> {
+    const { served, response, answered } = await run(ctx, model, version, request);
+    const outputs = applyOutputPolicy(answered.policy, response.outputs, served.manifest.labels ?? [], {
+      probabilities: served.manifest.predict?.probabilities,
+      label: served.manifest.predict?.label,
+    });
+    const flags = answered.flags;
+    return {
+      ...response,
+      outputs,
+      flags,
+      ...(flags.length > 0 && { parameters: { ...response.parameters, modelgate_flags: flags.join(',') } }),
+    };
+  }
+
+  return { resolve, run, infer };
+}
+
+export type InferUseCase = ReturnType<typeof createInfer>;
+export type Infer = InferUseCase['infer'];

@@ -1,0 +1,115 @@
+// Builds the two Fastify apps: the inference plane and the admin plane. They share the error
+// handler and the guards; only server.ts starts them listening.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Dataplane } from '../dataplane/index.ts';
+import type { Metrics } from '../monitoring/index.ts';
+import type { ModelSet } from '../registry/index.ts';
+import type { ServingKeys } from '../registry/keys.ts';
+import type { ServingController } from '../registry/serving.ts';
+import type { VersionRegistry } from '../registry/versions/index.ts';
+import { registryRoutes } from './admin-routes.ts';
+import { auditRoutes, type AuditRouteDeps } from './audit-routes.ts';
+import type { AuditSink } from '../dataplane/index.ts';
+import { authorize, type Principal } from '../security/index.ts';
+import type { ApiKeyService } from '../security/identity/index.ts';
+import { keyRoutes } from './key-routes.ts';
+import { createErrorHandler, sendError } from './errors.ts';
+import type { OnRejected } from './rejections.ts';
+import { installGuards } from './guards.ts';
+import { inferenceRoutes } from './inference-routes.ts';
+import { installJsonParser } from './json-body.ts';
+import { installSecurityHeaders } from './security-headers.ts';
+import type { PlaneTls } from './tls.ts';
+
+export interface AppOptions {
+  logger: Logger;
+  authenticate: (credential: string | undefined) => Promise<Principal | undefined> | Principal | undefined;
+  maxBodyBytes: number;
+  maxInFlight: number;
+  maxEventLoopDelayMs: number;
+  /** Requests one principal may have in flight per plane (429 beyond); absent or 0: no cap. */
+  maxInFlightPerPrincipal?: number;
+  /** Deepest JSON nesting accepted in a body; absent: DEFAULT_MAX_JSON_DEPTH. */
+  maxJsonDepth?: number;
+  /** HTTPS per plane, from loadTls (src/http/tls.ts); a plane without an entry serves HTTP. */
+  tls?: PlaneTls;
+  onShed?: () => void;
+}
+
+/** The maxJsonDepth setting's default, for apps built without settings (tests, tools). */
+export const DEFAULT_MAX_JSON_DEPTH = 32;
+
+export interface PlaneHooks {
+  onRejected?: OnRejected;
+}
+
+function base(opts: AppOptions & PlaneHooks, plane: 'inference' | 'admin'): FastifyInstance {
+  const tls = opts.tls?.[plane];
+  const app = Fastify({
+    ...(tls && { https: tls }),
+    loggerInstance: opts.logger.child({ plane }),
+    // Per-request lines would cost throughput and duplicate the audit log; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.maxBodyBytes,
+    // Keep clients' values as they sent them: no type coercion, no silent removal.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // Ids are the server's own, never a client's: feedback and audit records key on them.
+    requestIdHeader: false,
+    genReqId: () => crypto.randomUUID(),
+  }) as unknown as FastifyInstance;
+  // JSON only: a text/plain body would otherwise be parsed and fail later with a vaguer message.
+  app.removeContentTypeParser('text/plain');
+  installJsonParser(app, opts.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH);
+  installSecurityHeaders(app, { tls: tls !== undefined });
+  app.setErrorHandler(createErrorHandler(opts.onRejected));
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`));
+  installGuards(app, opts);
+  return app;
+}
+
+export function buildInferenceApp(dp: Dataplane, opts: AppOptions & PlaneHooks): FastifyInstance {
+  const app = base(opts, 'inference');
+  inferenceRoutes(app, dp);
+  return app;
+}
+
+export interface AdminDeps {
+  dataplane: Dataplane;
+  models: ModelSet;
+  metrics: Metrics;
+  registry: VersionRegistry;
+  serving: ServingController;
+  keys: ServingKeys;
+  maxPackageBytes: number;
+  onRefused?: (code: string) => void;
+  audit: AuditSink;
+  auditing: AuditRouteDeps;
+  apiKeys: ApiKeyService;
+  /** Further admin routes (alerts, endpoints) registered by their capability. */
+  extraRoutes?: ((app: FastifyInstance) => void)[];
+}
+
+export function buildAdminApp(deps: AdminDeps, opts: AppOptions & PlaneHooks): FastifyInstance {
+  const app = base(opts, 'admin');
+  app.get('/v2/health/live', { config: { public: true } }, async () => ({ live: true }));
+  app.get('/v2/health/ready', { config: { public: true } }, async (_req, reply) => {
+    const ready = await deps.dataplane.ready();
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/metrics', async (req, reply) => {
+    authorize(req.principal, 'metrics');
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+  registryRoutes(app, deps);
+  auditRoutes(app, deps.auditing);
+  keyRoutes(app, { apiKeys: deps.apiKeys, audit: deps.audit });
+  for (const add of deps.extraRoutes ?? []) add(app);
+  return app;
+}

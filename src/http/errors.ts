@@ -1,0 +1,93 @@
+// The one table from catalog codes to HTTP statuses, and the error handler both planes share:
+// OIP-shaped bodies ({"error": "..."}), Retry-After where a retry helps, never a stack or a path.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isModelGateError, type ErrorCode } from '../errors.ts';
+import type { OnRejected } from './rejections.ts';
+
+export const STATUS: Record<ErrorCode, number> = {
+  MG_INVALID_REQUEST: 400,
+  MG_INVALID_TENSOR: 400,
+  MG_INPUT_CONSTRAINT: 400,
+  MG_PAYLOAD_TOO_LARGE: 413,
+  MG_MODEL_NOT_FOUND: 404,
+  MG_VERSION_NOT_FOUND: 404,
+  MG_NOT_FOUND: 404,
+  MG_MODEL_NOT_READY: 503,
+  MG_QUEUE_FULL: 503,
+  MG_OVERLOADED: 503,
+  MG_TIMEOUT: 504,
+  MG_SHUTTING_DOWN: 503,
+  MG_UNAUTHENTICATED: 401,
+  MG_FORBIDDEN: 403,
+  MG_RATE_LIMITED: 429,
+  MG_CONFLICT: 409,
+  MG_PACKAGE_INVALID: 400,
+  MG_SIGNATURE_INVALID: 400,
+  MG_DECRYPTION_FAILED: 400,
+  MG_INFERENCE_FAILED: 500,
+  MG_CONFIG_INVALID: 500,
+  MG_INTERNAL: 500,
+};
+
+/** Fastify's own client errors, reworded for people; their codes are stable (lib/errors.js). */
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is larger than the configured limit',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported content type; send application/json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the request body is empty; send a JSON object',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the Content-Length header does not match the body',
+};
+
+export function sendError(reply: FastifyReply, status: number, message: string, retryAfter?: number): FastifyReply {
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  return reply.code(status).send({ error: message });
+}
+
+function validationMessage(err: FastifyError, req: FastifyRequest): string {
+  const first = err.validation?.[0];
+  const where = `${err.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
+  if (err.validationContext === 'params' && first?.keyword === 'pattern') {
+    const param = first.instancePath.replace(/^\//, '');
+    const value = String((req.params as Record<string, unknown>)[param] ?? '').slice(0, 100);
+    return `${param} name ${JSON.stringify(value)} is not valid: use letters, digits, '.', '_' or '-' (at most 63)`;
+  }
+  return `${where} ${first?.message ?? 'is invalid'}`;
+}
+
+interface Answer {
+  status: number;
+  message: string;
+  code: string;
+  retryAfter?: number;
+  flags?: readonly string[];
+}
+
+function classify(err: FastifyError, req: FastifyRequest): Answer {
+  if (isModelGateError(err)) {
+    const status = STATUS[err.code];
+    if (status >= 500 && err.code !== 'MG_INFERENCE_FAILED') req.log.warn({ code: err.code }, err.message);
+    return { status, message: err.message, code: err.code, retryAfter: err.retryAfterSeconds, flags: err.flags };
+  }
+  if (err.validation) return { status: 400, message: validationMessage(err, req), code: 'FST_ERR_VALIDATION' };
+  if (err.code && FASTIFY_MESSAGES[err.code]) return { status: err.statusCode ?? 400, message: FASTIFY_MESSAGES[err.code], code: err.code };
+  if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return { status: 400, message: 'the request body is not valid JSON', code: 'FST_ERR_CTP_INVALID_JSON_BODY' };
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, message: 'the request could not be read', code: err.code ?? 'FST_ERR' };
+  }
+  req.log.error({ err }, 'unhandled error');
+  return { status: 500, message: `internal error (request id ${req.id})`, code: 'MG_INTERNAL' };
+}
+
+/** The error handler of a plane: answers in OIP shape and reports the refusal (audit, metrics). */
+export function createErrorHandler(onRejected?: OnRejected) {
+  return async function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const a = classify(err, req);
+    await onRejected?.(req, a.status, a.code, a.flags ?? [], a.message).catch((e: unknown) => req.log.error({ err: e }, 'audit of a refused request failed'));
+    return sendError(reply, a.status, a.message, a.retryAfter);
+  };
+}
+
+/** The handler without audit hooks, for apps that record nothing. */
+export const errorHandler = createErrorHandler();

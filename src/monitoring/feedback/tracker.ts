@@ -1,0 +1,158 @@
+// FeedbackTracker: one per model version. Remembers predictions by request id (bounded, with a TTL on an
+// injectable clock), takes ground-truth labels later, keeps rolling metrics over the last windowSize
+// labels and raises a decay signal when one falls too far below the manifest's validation metrics.
+import { ModelGateError } from '../../errors.ts';
+import { feedbackConfigSchema, type FeedbackConfig, type FeedbackConfigInput, type FeedbackMetric, type ReferenceMetrics } from './config.ts';
+import { Confusion } from './confusion.ts';
+
+export type LabelOutcome = 'accepted' | 'unknown' | 'expired' | 'duplicate';
+
+export interface BatchOutcome {
+  accepted: number;
+  unknown: string[];
+  expired: string[];
+  duplicate: string[];
+}
+
+export interface MetricDrop {
+  metric: FeedbackMetric;
+  reference: number;
+  current: number;
+  drop: number;
+}
+
+export interface FeedbackStatus {
+  /** Labels in the rolling window (at most windowSize). */
+  labelled: number;
+  /** Labels accepted since start. */
+  totalLabelled: number;
+  metrics: Record<FeedbackMetric, number>;
+  reference: ReferenceMetrics;
+  /** Metrics below the reference by more than maxDrop; empty before minLabelled labels. */
+  drops: MetricDrop[];
+  /** False until the window holds minLabelled labels. */
+  judged: boolean;
+  decayed: boolean;
+}
+
+export interface WindowSnapshot {
+  window: number;
+  endedAt: number;
+  metrics: Record<FeedbackMetric, number>;
+  decayed: boolean;
+}
+
+export interface FeedbackTrackerOptions {
+  reference: ReferenceMetrics;
+  config?: FeedbackConfigInput;
+  now?: () => number;
+  /** Called when the verdict turns from healthy to decayed (not on every label while it stays decayed). */
+  onDecay?: (status: FeedbackStatus) => void;
+}
+
+interface Pending {
+  label: string;
+  at: number;
+  labelled: boolean;
+}
+
+export class FeedbackTracker {
+  readonly config: FeedbackConfig;
+  private readonly reference: ReferenceMetrics;
+  private readonly now: () => number;
+  private readonly onDecay?: (status: FeedbackStatus) => void;
+  // Insertion order is arrival order, so the first key is always the oldest: eviction is O(1).
+  private readonly pending = new Map<string, Pending>();
+  private readonly ring: { predicted: string; truth: string }[] = [];
+  private ringStart = 0;
+  private readonly confusion: Confusion;
+  private readonly tumbling: Confusion;
+  private readonly snapshots: WindowSnapshot[] = [];
+  private total = 0;
+  private wasDecayed = false;
+
+  constructor(options: FeedbackTrackerOptions) {
+    const parsed = feedbackConfigSchema.safeParse(options.config ?? {});
+    if (!parsed.success) throw new ModelGateError('MG_CONFIG_INVALID', `feedback config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    this.config = parsed.data;
+    this.reference = options.reference;
+    this.now = options.now ?? Date.now;
+    this.onDecay = options.onDecay;
+    this.confusion = new Confusion(options.reference.positiveLabel);
+    this.tumbling = new Confusion(options.reference.positiveLabel);
+  }
+
+  /** Remembers what the model answered; a request id seen before is a conflict (ids must be unique). */
+  recordPrediction(requestId: string, label: string): void {
+    if (this.pending.has(requestId)) throw new ModelGateError('MG_CONFLICT', `request id '${requestId}' already has a prediction`);
+    this.pending.set(requestId, { label, at: this.now(), labelled: false });
+    if (this.pending.size > this.config.capacity) this.pending.delete(this.pending.keys().next().value!);
+  }
+
+  /** One ground-truth label. Unknown (never seen or evicted), expired and already-labelled ids are refused. */
+  addLabel(requestId: string, truth: string): LabelOutcome {
+    const entry = this.pending.get(requestId);
+    if (entry === undefined) return 'unknown';
+    if (entry.labelled) return 'duplicate';
+    if (this.now() - entry.at > this.config.ttlMs) {
+      this.pending.delete(requestId);
+      return 'expired';
+    }
+    entry.labelled = true;
+    this.push(entry.label, truth);
+    return 'accepted';
+  }
+
+  addLabels(items: readonly { requestId: string; label: string }[]): BatchOutcome {
+    const out: BatchOutcome = { accepted: 0, unknown: [], expired: [], duplicate: [] };
+    for (const { requestId, label } of items) {
+      const outcome = this.addLabel(requestId, label);
+      if (outcome === 'accepted') out.accepted++;
+      else out[outcome].push(requestId);
+    }
+    return out;
+  }
+
+  current(): FeedbackStatus {
+    const metrics = this.confusion.metrics();
+    const labelled = this.confusion.total;
+    const judged = labelled >= this.config.minLabelled;
+    const drops: MetricDrop[] = [];
+    if (judged) {
+      for (const metric of this.config.metrics) {
+        const reference = this.reference[metric];
+        if (reference === undefined) continue;
+        const drop = reference - metrics[metric];
+        if (drop > this.config.maxDrop) drops.push({ metric, reference, current: metrics[metric], drop });
+      }
+    }
+    return { labelled, totalLabelled: this.total, metrics, reference: this.reference, drops, judged, decayed: drops.length > 0 };
+  }
+
+  /** Metrics of each completed block of windowSize labels, oldest first (bounded by historySize). */
+  history(): readonly WindowSnapshot[] {
+    return [...this.snapshots];
+  }
+
+  private push(predicted: string, truth: string): void {
+    this.total++;
+    const size = this.config.windowSize;
+    if (this.ring.length < size) this.ring.push({ predicted, truth });
+    else {
+      const old = this.ring[this.ringStart];
+      this.confusion.update(old.predicted, old.truth, -1);
+      this.ring[this.ringStart] = { predicted, truth };
+      this.ringStart = (this.ringStart + 1) % size;
+    }
+    this.confusion.update(predicted, truth, 1);
+    this.tumbling.update(predicted, truth, 1);
+    const status = this.current();
+    if (this.tumbling.total >= size) {
+      this.snapshots.push({ window: this.total / size, endedAt: this.now(), metrics: this.tumbling.metrics(), decayed: status.decayed });
+      if (this.snapshots.length > this.config.historySize) this.snapshots.shift();
+      this.tumbling.reset();
+    }
+    if (status.decayed && !this.wasDecayed) this.onDecay?.(status);
+    this.wasDecayed = status.decayed;
+  }
+}

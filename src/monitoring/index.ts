@@ -1,0 +1,2 @@
+// Monitoring: Prometheus metrics of the serving path.
+export { createMetrics, type Metrics } from './metrics.ts';

@@ -1,0 +1,110 @@
+// Prometheus metrics of the serving path, on a registry of our own (no global state). Labels are
+// bounded: model and version come from the loaded set, code from the error catalog.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BatchObserver } from '../batching/index.ts';
+import type { InferenceObserver } from '../dataplane/index.ts';
+import type { ModelSet } from '../registry/index.ts';
+import { createSafeguardMetrics, rejectionReason, type SafeguardMetrics } from './safeguard-metrics.ts';
+import type { VersionMonitors } from './version-monitors.ts';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+
+export interface Metrics {
+  registry: Registry;
+  safeguards: SafeguardMetrics;
+  inference: InferenceObserver;
+  batchObserver(model: string, version: string): BatchObserver;
+}
+
+export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors | undefined): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'modelgate_' });
+  const requests = new Counter({
+    name: 'modelgate_inference_requests_total',
+    help: 'Inference requests that reached a model, by outcome code (OK or an MG_ error code)',
+    labelNames: ['model', 'version', 'code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'modelgate_inference_duration_seconds',
+    help: 'Time from validation to answer of inference requests, queue wait included',
+    labelNames: ['model', 'version'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'modelgate_batch_size',
+    help: 'Rows merged into one engine call',
+    labelNames: ['model', 'version'],
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+  const batchRequests = new Histogram({
+    name: 'modelgate_batch_requests',
+    help: 'Requests merged into one engine call',
+    labelNames: ['model', 'version'],
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+  const queueWait = new Histogram({
+    name: 'modelgate_queue_wait_seconds',
+    help: 'Time a request waited in the batching queue',
+    labelNames: ['model', 'version'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'modelgate_queue_depth',
+    help: 'Requests waiting in the batching queue',
+    labelNames: ['model', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const v of models.all()) this.set({ model: v.name, version: v.version }, v.batcher.queueDepth);
+    },
+  });
+  const engine = new Histogram({
+    name: 'modelgate_engine_duration_seconds',
+    help: 'Time of one engine call (one batch), in the worker thread and back',
+    labelNames: ['model', 'version'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'modelgate_inflight_batches',
+    help: 'Engine calls running now',
+    labelNames: ['model', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const v of models.all()) this.set({ model: v.name, version: v.version }, v.batcher.busy);
+    },
+  });
+  const safeguards = createSafeguardMetrics(registry, monitors ?? (() => undefined));
+  return {
+    registry,
+    safeguards,
+    inference: {
+      onInference(o) {
+        requests.inc({ model: o.model, version: o.version, code: o.code });
+        duration.observe({ model: o.model, version: o.version }, o.seconds);
+        const reason = rejectionReason(o.code);
+        if (reason) safeguards.rejected('inference', reason);
+      },
+    },
+    batchObserver(model, version) {
+      const labels = { model, version };
+      return {
+        onBatch(rows, count, waits) {
+          batchSize.observe(labels, rows);
+          batchRequests.observe(labels, count);
+          for (const w of waits) queueWait.observe(labels, w / 1000);
+        },
+        onBatchDone(ms) {
+          engine.observe(labels, ms / 1000);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// Retiring versions: archive keeps the record and the package but takes the version out of
+// aliases and rollback; delete removes the record and, when no other version shares the package,
+// its blob. Both refuse while the version is still pointed at.
+import { collectBlob } from './blobs.ts';
+import { readVersion } from './aliases.ts';
+import { aliasesOfVersion, checkActor, conflict, lockModel, recordChange, setStage, versionRow, type RegistryContext } from './rows.ts';
+import type { DeleteOptions, ModelVersion } from './types.ts';
+
+export async function archive(ctx: RegistryContext, name: string, version: string, actor: string, reason?: string): Promise<ModelVersion> {
+  checkActor(actor, reason);
+  return ctx.store.transaction(async (trx) => {
+    await lockModel(ctx, trx, name);
+    const row = await versionRow(trx, name, version);
+    if (row.stage === 'archived') return readVersion(trx, name, version);
+    if (row.stage === 'production') {
+      throw conflict(`model '${name}' version '${version}' is in production; promote another version or roll back before archiving it`);
+    }
+    const aliases = await aliasesOfVersion(trx, name, version);
+    if (aliases.length > 0) {
+      throw conflict(`model '${name}' version '${version}' is the target of alias ${aliases.map((a) => `'${a}'`).join(', ')}; move or remove it first`);
+    }
+    const at = ctx.now().toISOString();
+    await setStage(trx, name, version, 'archived', actor, at, null);
+    await recordChange(trx, {
+      model: name, version, action: 'archive', actor, at, reason: reason ?? null,
+      before: { stage: row.stage }, after: { stage: 'archived' },
+    });
+    return readVersion(trx, name, version);
+  });
+}
+
+export async function deleteVersion(ctx: RegistryContext, name: string, version: string, actor: string, options: DeleteOptions): Promise<{ blobRemoved: boolean }> {
+  checkActor(actor, options.reason);
+  // Fail fast on an unknown version before asking routing about it.
+  await versionRow(ctx.store.db, name, version);
+  if (await options.isServing(name, version)) {
+    throw conflict(`model '${name}' version '${version}' is serving traffic; take it out of its endpoints first`);
+  }
+  const sha = await ctx.store.transaction(async (trx) => {
+    await lockModel(ctx, trx, name);
+    const row = await versionRow(trx, name, version);
+    const aliases = await aliasesOfVersion(trx, name, version);
+    if (aliases.length > 0) {
+      throw conflict(`model '${name}' version '${version}' is the target of alias ${aliases.map((a) => `'${a}'`).join(', ')}; move or remove it first`);
+    }
+    await trx.deleteFrom('model_versions').where('model_name', '=', name).where('version', '=', version).execute();
+    const at = ctx.now().toISOString();
+    await recordChange(trx, {
+      model: name, version, action: 'delete', actor, at, reason: options.reason ?? null,
+      before: { stage: row.stage, packageSha256: row.package_sha256 }, after: null,
+    });
+    return row.package_sha256;
+  });
+  return { blobRemoved: await collectBlob(ctx, sha) };
+}

@@ -1,0 +1,169 @@
+// Outcome statistics per endpoint and arm, fed by the dataplane after every answer: requests, errors,
+// a latency sketch, label counts, and for shadow traffic the agreement with the primary on the same
+// request. Memory is bounded: fixed sketches, capped label sets, a capped table of unpaired answers.
+import { LatencySketch } from './sketch.ts';
+import type { Arm } from './types.ts';
+
+export interface Outcome {
+  ok: boolean;
+  latencyMs: number;
+  /** The predicted label, when the model has one (classifiers). */
+  label?: string;
+  /** The request id of a primary answer whose request was mirrored, so its shadow can be paired. */
+  requestId?: string;
+  /** On a shadow answer: the request id of the primary it mirrors. */
+  shadowOf?: string;
+}
+
+export interface ArmSummary {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  p50Ms: number;
+  p99Ms: number;
+  labels: Record<string, number>;
+  /** Shadow arm only: requests answered by both sides with a label, and the share that agreed. */
+  compared?: number;
+  agreementRate?: number;
+}
+
+export interface ArmStatsJson {
+  requests: number;
+  errors: number;
+  latency: ReturnType<LatencySketch['toJSON']>;
+  labels: Record<string, number>;
+  compared: number;
+  agreed: number;
+}
+
+/** Labels beyond this many distinct ones are counted together: a model emitting free text must not
+ * grow the table without end. */
+export const MAX_LABELS = 256;
+export const OTHER_LABEL = '(other)';
+
+export class ArmStats {
+  requests = 0;
+  errors = 0;
+  latency = new LatencySketch();
+  readonly labels = new Map<string, number>();
+  compared = 0;
+  agreed = 0;
+
+  add(outcome: Outcome): void {
+    this.requests++;
+    if (!outcome.ok) this.errors++;
+    this.latency.add(outcome.latencyMs);
+    if (outcome.ok && outcome.label !== undefined) {
+      const label = this.labels.has(outcome.label) || this.labels.size < MAX_LABELS ? outcome.label : OTHER_LABEL;
+      this.labels.set(label, (this.labels.get(label) ?? 0) + 1);
+    }
+  }
+
+  summary(): ArmSummary {
+    const out: ArmSummary = {
+      requests: this.requests,
+      errors: this.errors,
+      errorRate: this.requests === 0 ? 0 : this.errors / this.requests,
+      p50Ms: this.latency.quantile(0.5),
+      p99Ms: this.latency.quantile(0.99),
+      labels: Object.fromEntries(this.labels),
+    };
+    if (this.compared > 0) {
+      out.compared = this.compared;
+      out.agreementRate = this.agreed / this.compared;
+    }
+    return out;
+  }
+
+  toJSON(): ArmStatsJson {
+    return { requests: this.requests, errors: this.errors, latency: this.latency.toJSON(), labels: Object.fromEntries(this.labels), compared: this.compared, agreed: this.agreed };
+  }
+
+  static fromJSON(json: ArmStatsJson): ArmStats {
+    const stats = new ArmStats();
+    stats.requests = json.requests;
+    stats.errors = json.errors;
+    stats.latency = LatencySketch.fromJSON(json.latency);
+    for (const [label, count] of Object.entries(json.labels)) stats.labels.set(label, count);
+    stats.compared = json.compared;
+    stats.agreed = json.agreed;
+    return stats;
+  }
+}
+
+export type StatsSnapshot = Record<string, ArmStatsJson>;
+
+interface Unpaired {
+  side: 'primary' | 'shadow';
+  ok: boolean;
+  label?: string;
+}
+
+export interface OutcomeStatsOptions {
+  /** Answers waiting for their other half (primary or shadow); the oldest are dropped first. */
+  pairCapacity?: number;
+}
+
+export class OutcomeStats {
+  private readonly arms = new Map<string, Map<string, ArmStats>>();
+  // Insertion order is arrival order, so eviction of the oldest is O(1).
+  private readonly unpaired = new Map<string, Unpaired>();
+  private readonly pairCapacity: number;
+
+  constructor(options: OutcomeStatsOptions = {}) {
+    this.pairCapacity = options.pairCapacity ?? 10_000;
+  }
+
+  observe(endpoint: string, arm: Arm, outcome: Outcome): void {
+    this.armStats(endpoint, arm).add(outcome);
+    if (arm === 'shadow' && outcome.shadowOf !== undefined) this.pair(endpoint, outcome.shadowOf, { side: 'shadow', ok: outcome.ok, label: outcome.label });
+    else if (arm !== 'shadow' && outcome.requestId !== undefined) this.pair(endpoint, outcome.requestId, { side: 'primary', ok: outcome.ok, label: outcome.label });
+  }
+
+  /** The live stats of one arm (created empty on first use). */
+  armStats(endpoint: string, arm: string): ArmStats {
+    let arms = this.arms.get(endpoint);
+    if (!arms) this.arms.set(endpoint, (arms = new Map()));
+    let stats = arms.get(arm);
+    if (!stats) arms.set(arm, (stats = new ArmStats()));
+    return stats;
+  }
+
+  summary(endpoint: string): Record<string, ArmSummary> {
+    const arms = this.arms.get(endpoint);
+    return arms ? Object.fromEntries([...arms].map(([arm, s]) => [arm, s.summary()])) : {};
+  }
+
+  /** Forgets an endpoint's counts: at each canary step, and when a rollout ends. */
+  reset(endpoint: string): void {
+    this.arms.delete(endpoint);
+    const prefix = `${endpoint}\0`;
+    for (const key of this.unpaired.keys()) if (key.startsWith(prefix)) this.unpaired.delete(key);
+  }
+
+  snapshot(endpoint: string): StatsSnapshot {
+    const arms = this.arms.get(endpoint);
+    return arms ? Object.fromEntries([...arms].map(([arm, s]) => [arm, s.toJSON()])) : {};
+  }
+
+  restore(endpoint: string, snapshot: StatsSnapshot): void {
+    this.arms.set(endpoint, new Map(Object.entries(snapshot).map(([arm, json]) => [arm, ArmStats.fromJSON(json)])));
+  }
+
+  private pair(endpoint: string, requestId: string, answer: Unpaired): void {
+    const key = `${endpoint}\0${requestId}`;
+    const other = this.unpaired.get(key);
+    if (other === undefined || other.side === answer.side) {
+      this.unpaired.delete(key);
+      this.unpaired.set(key, answer);
+      if (this.unpaired.size > this.pairCapacity) this.unpaired.delete(this.unpaired.keys().next().value!);
+      return;
+    }
+    this.unpaired.delete(key);
+    // Only answers with a label on both sides are comparable; a failed shadow counts as an error, not a disagreement.
+    if (!answer.ok || !other.ok || answer.label === undefined || other.label === undefined) return;
+    const shadow = this.armStats(endpoint, 'shadow');
+    shadow.compared++;
+    if (answer.label === other.label) shadow.agreed++;
+  }
+}

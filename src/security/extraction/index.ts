@@ -1,0 +1,24 @@
+// Model-extraction detection: per-principal signals (volume, coverage, low-margin share, PRADA), an
+// escalation ladder, and the settings schema. See docs/extraction.md.
+export {
+  ExtractionDetector,
+  type ExtractionDetectorOptions,
+  type ExtractionEvent,
+  type ExtractionObservation,
+  type ExtractionResult,
+  type ExtractionVerdict,
+} from './detector.ts';
+export {
+  ACTIONS,
+  LEVELS,
+  extractionSettingsSchema,
+  parseExtractionSettings,
+  type Action,
+  type ExtractionSettings,
+  type ExtractionSettingsInput,
+  type Level,
+} from './config.ts';
+export { lowMarginShareFromHistogram, type Histogram, type ModelProfile } from './profile.ts';
+export type { SignalReading, Signals } from './signals.ts';
+export type { NumericScale, ProbabilityRows } from './queries.ts';
+export { shapiroWilk, type ShapiroWilkResult } from './shapiro-wilk.ts';

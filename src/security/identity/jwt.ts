@@ -1,0 +1,113 @@
+// Bearer JWTs from an organisation's identity provider, verified with jose against a JWKS from a
+// file or a URL: asymmetric algorithms only, issuer and audience required, exp required. Roles and
+// model scopes come from configurable claims and obey the same rule as API keys (scopes.ts).
+import { readFile } from 'node:fs/promises';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ModelGateError } from '../../errors.ts';
+import type { Principal } from '../principal.ts';
+import { checkScope, principalModels } from './scopes.ts';
+import { jwtSettingsSchema, type JwtSettings, type JwtSettingsInput } from './settings.ts';
+
+export type JwtResult = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+export interface JwtVerifier {
+  /** The principal, or why the token was refused (for a debug log; never contains the token). */
+  verify(token: string): Promise<JwtResult>;
+  authenticate(token: string | undefined): Promise<Principal | undefined>;
+}
+
+export interface JwtVerifierOptions {
+  /** Epoch milliseconds; tests move it instead of waiting. */
+  now?: () => number;
+}
+
+const config = (message: string) => new ModelGateError('MG_CONFIG_INVALID', message);
+
+/** Reads a JWKS file and refuses what does not belong in a public key set: symmetric keys (they
+ * would make HS* verifiable, i.e. forgeable by whoever reads the file) and private key material. */
+export async function readJwksFile(file: string): Promise<JSONWebKeySet> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    throw config(`the JWKS file ${file} cannot be read as JSON`);
+  }
+  const keys = (parsed as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw config(`the JWKS file ${file} has no "keys" array`);
+  for (const k of keys as Record<string, unknown>[]) {
+    if (k.kty === 'oct') throw config(`the JWKS file ${file} holds a symmetric (oct) key; give only public keys`);
+    if ('d' in k) throw config(`the JWKS file ${file} holds a private key; give only the public parts`);
+  }
+  return parsed as JSONWebKeySet;
+}
+
+/** Follows a dotted path (realm_access.roles) when the claim itself is absent. */
+function claim(payload: JWTPayload, name: string): unknown {
+  if (name in payload) return payload[name];
+  let v: unknown = payload;
+  for (const part of name.split('.')) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[part] : undefined;
+  return v;
+}
+
+/** A list claim: a JSON array of strings, or one space-separated string (like OAuth `scope`). */
+function list(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return ['<not a list of strings>'];
+}
+
+export async function createJwtVerifier(input: JwtSettingsInput | JwtSettings, options: JwtVerifierOptions = {}): Promise<JwtVerifier> {
+  const s = jwtSettingsSchema.parse(input);
+  const keys: JWTVerifyGetKey = s.jwksFile
+    ? createLocalJWKSet(await readJwksFile(s.jwksFile))
+    : createRemoteJWKSet(new URL(s.jwksUrl!), {
+        cooldownDuration: s.jwksCooldownMs,
+        cacheMaxAge: s.jwksCacheMaxAgeMs,
+        timeoutDuration: s.jwksTimeoutMs,
+      });
+
+  async function verify(token: string): Promise<JwtResult> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: s.issuer,
+        audience: s.audience,
+        algorithms: s.algorithms,
+        clockTolerance: s.clockToleranceSec,
+        requiredClaims: ['exp', 'sub'],
+        ...(s.maxTokenAgeSec === undefined ? {} : { maxTokenAge: s.maxTokenAgeSec }),
+        ...(options.now ? { currentDate: new Date(options.now()) } : {}),
+      }));
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'ERR_JWT_INVALID';
+      const claimName = (err as { claim?: string }).claim;
+      return { ok: false, reason: claimName ? `${code} (${claimName})` : code };
+    }
+    const roles = list(claim(payload, s.rolesClaim));
+    if (!roles || roles.length === 0) return { ok: false, reason: `no roles in claim '${s.rolesClaim}'` };
+    let scope;
+    try {
+      scope = checkScope(roles, list(claim(payload, s.modelsClaim)));
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message };
+    }
+    const models = principalModels(scope.models);
+    const principal: Principal = Object.freeze({
+      id: `jwt:${payload.iss}:${payload.sub}`,
+      kind: 'token' as const,
+      roles: Object.freeze(scope.roles),
+      ...(models === undefined ? {} : { models }),
+    });
+    return { ok: true, principal };
+  }
+
+  return {
+    verify,
+    async authenticate(token) {
+      if (!token) return undefined;
+      const r = await verify(token);
+      return r.ok ? r.principal : undefined;
+    },
+  };
+}

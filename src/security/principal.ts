@@ -1,0 +1,41 @@
+// Who is calling and what they may do. Default deny: an action not granted to one of the caller's
+// roles is refused, and a predictor is further limited to the models in its scope.
+import { ModelGateError } from '../errors.ts';
+
+export const ROLES = ['admin', 'deployer', 'predictor', 'auditor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Action = 'infer' | 'read' | 'metrics' | 'audit' | 'deploy' | 'admin';
+
+export interface Principal {
+  /** Stable identifier for logs and audit records; never the secret. */
+  id: string;
+  kind: 'bootstrap' | 'api-key' | 'token';
+  roles: readonly Role[];
+  /** Models a predictor may call; undefined means every model. */
+  models?: readonly string[];
+}
+
+const GRANTS: Record<Role, readonly Action[]> = {
+  admin: ['infer', 'read', 'metrics', 'audit', 'deploy', 'admin'],
+  deployer: ['read', 'metrics', 'deploy'],
+  predictor: ['infer', 'read'],
+  auditor: ['read', 'metrics', 'audit'],
+  viewer: ['read'],
+};
+
+export function can(p: Principal, action: Action, model?: string): boolean {
+  const granted = p.roles.some((r) => GRANTS[r].includes(action));
+  if (!granted) return false;
+  if (model !== undefined && p.models !== undefined && !p.roles.includes('admin')) return p.models.includes(model);
+  return true;
+}
+
+/** Throws 401 without a principal and 403 when the principal may not do this. */
+export function authorize(p: Principal | undefined, action: Action, model?: string): asserts p is Principal {
+  if (!p) throw new ModelGateError('MG_UNAUTHENTICATED', 'a credential is required');
+  if (!can(p, action, model)) {
+    const what = model === undefined ? action : `${action} on model '${model}'`;
+    throw new ModelGateError('MG_FORBIDDEN', `'${p.id}' may not ${what}`);
+  }
+}

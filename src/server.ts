@@ -1,0 +1,194 @@
+// The one place that wires the parts together: settings in, two listening planes out, and an
+// orderly shutdown that finishes in-flight requests before the engines are freed.
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createLogger } from './assembly/logging.ts';
+import { loadTls } from './http/tls.ts';
+import { loadRepository } from './assembly/repository.ts';
+import { buildSafeguards } from './assembly/safeguards.ts';
+import { auditHealth, storeCheck } from './assembly/health.ts';
+import { startRolloutTimers } from './assembly/timers.ts';
+import { settingsForModel, type Config } from './config/index.ts';
+import { createDataplane, type AuditSink, type Dataplane } from './dataplane/index.ts';
+import type { VersionMonitors } from './monitoring/version-monitors.ts';
+import type { ExtractionDetector } from './security/extraction/index.ts';
+import { buildAdminApp, buildInferenceApp } from './http/apps.ts';
+import { createMetrics, type Metrics } from './monitoring/index.ts';
+import { ModelSet } from './registry/index.ts';
+import { loadServingKeys, type ServingKeys } from './registry/keys.ts';
+import { ServingController } from './registry/serving.ts';
+import { VersionRegistry } from './registry/versions/index.ts';
+import type { LoadSettings } from './runtime/index.ts';
+import { FileBlobStore, openStore, type Store } from './store/index.ts';
+import { AuditLog, loadOrCreateAuditSigningKey } from './audit/index.ts';
+import { auditRejections } from './http/rejections.ts';
+import { alertRoutes } from './http/alert-routes.ts';
+import { createAlerting, type Alerting } from './monitoring/alerts/index.ts';
+import { alertSources } from './monitoring/alert-signals.ts';
+import { ApiKeyService, createAuthenticator, createJwtVerifier } from './security/identity/index.ts';
+import { RolloutController } from './routing/index.ts';
+import { endpointRoutes } from './http/endpoint-routes.ts';
+import { feedbackRoutes, monitoringStatusRoutes } from './http/monitoring-routes.ts';
+import { bootstrapAuthenticator, ensureBootstrapCredential, type BootstrapCredential } from './security/index.ts';
+
+export const SERVER_VERSION = '0.1.0';
+export { createLogger };
+
+export interface Server {
+  config: Config;
+  logger: Logger;
+  models: ModelSet;
+  metrics: Metrics;
+  dataplane: Dataplane;
+  credential: BootstrapCredential;
+  rollouts: RolloutController;
+  auditLog?: AuditLog;
+  alerting: Alerting;
+  apiKeys: ApiKeyService;
+  monitors: VersionMonitors;
+  extraction?: ExtractionDetector;
+  store: Store;
+  registry: VersionRegistry;
+  serving: ServingController;
+  keys: ServingKeys;
+  inference: FastifyInstance;
+  admin: FastifyInstance;
+  /** Starts both planes listening; returns their base URLs. */
+  listen(): Promise<{ inferenceUrl: string; adminUrl: string }>;
+  /** Refuses new requests, lets in-flight ones finish (up to shutdownGraceMs), frees the engines. */
+  close(): Promise<void>;
+}
+
+export async function createServer(config: Config, options: { logger?: Logger } = {}): Promise<Server> {
+  // A bad certificate stops start-up before anything is opened.
+  const tls = loadTls(config);
+  const logger = options.logger ?? createLogger(config);
+  const credential = await ensureBootstrapCredential({ token: config.bootstrapToken, file: config.bootstrapTokenFile, dataDir: config.dataDir });
+  const models = new ModelSet();
+  const store = await openStore(
+    config.databaseUrl
+      ? { kind: 'postgres', url: config.databaseUrl, ...(config.databaseSchema && { schema: config.databaseSchema }) }
+      : { kind: 'sqlite', path: join(config.dataDir, 'modelgate.db') },
+  );
+  const auditKey = loadOrCreateAuditSigningKey(config.dataDir);
+  const auditLog = config.auditEnabled
+    ? await AuditLog.open(store, { signer: auditKey, flushIntervalMs: config.auditFlushIntervalMs, checkpointEvery: config.auditCheckpointEvery })
+    : undefined;
+  const audit: AuditSink = { record: (e) => (auditLog ? auditLog.append(e) : Promise.resolve()) };
+  const parts = buildSafeguards(config, () => metrics, logger, audit);
+  const metrics = createMetrics(models, () => parts.monitors);
+  const registry = new VersionRegistry({ store, blobs: new FileBlobStore(config.dataDir) });
+  const keys = await loadServingKeys(config);
+  if (keys.trusted.size === 0) logger.warn({ paths: keys.trustedPaths }, 'no trusted signing key: no package can be registered or loaded');
+  const settingsFor = (name: string, version: string): LoadSettings => ({
+    ...settingsForModel(config, name),
+    observer: metrics.batchObserver(name, version),
+  });
+  let rollouts: RolloutController | undefined;
+  const serving = new ServingController({
+    registry, store, models, trustedKeys: keys.trusted, decryptionKeys: keys.decryption, settingsFor, logger,
+    onRefused: (code) => metrics.safeguards.packageRefused(code),
+    extraVersions: async () => (rollouts ? rollouts.referencedVersions() : []),
+  });
+  rollouts = await RolloutController.open({
+    store,
+    promote: async (model, version, actor, reason) => {
+      await registry.promote(model, version, actor, reason);
+      await serving.reconcile();
+    },
+    productionVersion: async (model) => (await registry.getModel(model)).productionVersion,
+    prepare: (model, versions) => serving.prepare(model, versions),
+    onChange: (change) => {
+      logger.info({ endpoint: change.endpoint, action: change.action }, 'endpoint policy changed');
+      serving.settle(change.endpoint).catch((err: unknown) => logger.error({ err: String(err) }, 'reconcile after a policy change failed'));
+    },
+    signals: (endpoint, version) => {
+      const m = parts.monitors.get(endpoint, version);
+      return { drift: m?.drift?.current().drifted ?? false };
+    },
+  });
+  const dataplane = createDataplane({
+    models,
+    requestTimeoutMs: config.requestTimeoutMs,
+    limits: { maxElements: config.maxTensorElements },
+    server: { name: 'modelgate', version: SERVER_VERSION, extensions: [] },
+    observer: metrics.inference,
+    safeguards: parts.safeguards,
+    audit,
+    rollouts,
+    monitors: parts.monitors,
+    readinessChecks: [storeCheck(store)],
+  });
+  if (config.importDir) await serving.importFolder(config.importDir, 'system:import');
+  await serving.reconcile();
+  if (config.modelRepository) await loadRepository(config.modelRepository, models, settingsFor, logger);
+  serving.startPolling(config.registryPollMs);
+  const timers = startRolloutTimers(rollouts, config, logger);
+  dataplane.markStarted();
+
+  const apiKeys = new ApiKeyService(store, { settings: config.identity.apiKeys });
+  const jwt = config.identity.jwt ? await createJwtVerifier(config.identity.jwt) : undefined;
+  const alerting = createAlerting({
+    config: config.alerts,
+    logger,
+    store,
+    sources: alertSources({
+      registry: metrics.registry,
+      monitors: parts.monitors,
+      suspectCount: metrics.safeguards.suspectCount,
+      auditBroken: auditLog && auditHealth(auditLog, store, auditKey.publicKey),
+    }),
+  });
+  await alerting.start();
+  metrics.safeguards.watchAlerts(() => alerting.active());
+
+  const appOptions = {
+    logger,
+    authenticate: createAuthenticator({ bootstrap: bootstrapAuthenticator(credential), apiKeys, jwt }),
+    maxBodyBytes: config.maxBodyBytes,
+    maxInFlight: config.maxInFlight,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxInFlightPerPrincipal: config.maxInFlightPerPrincipal,
+    maxJsonDepth: config.maxJsonDepth,
+    tls,
+  };
+  const count = (reason: string) => metrics.safeguards.rejected('inference', reason);
+  const inference = buildInferenceApp(dataplane, { ...appOptions, onRejected: auditRejections(audit, 'inference', count), onShed: () => count('overload') });
+  feedbackRoutes(inference, dataplane.feedback!);
+  const admin = buildAdminApp(
+    {
+      dataplane, models, metrics, registry, serving, keys, audit, apiKeys,
+      extraRoutes: [alertRoutes(alerting, audit), endpointRoutes(rollouts, audit), monitoringStatusRoutes(dataplane.feedback!)],
+      maxPackageBytes: config.maxPackageBytes,
+      onRefused: (code: string) => metrics.safeguards.packageRefused(code),
+      auditing: { store, publicKey: auditKey.publicKey, archiveDir: join(config.dataDir, 'audit-archive') },
+    },
+    { ...appOptions, onRejected: auditRejections(audit, 'admin', (r) => metrics.safeguards.rejected('admin', r)) },
+  );
+  let closing: Promise<void> | undefined;
+
+  return {
+    config, logger, models, metrics, dataplane, credential, rollouts, auditLog, alerting, apiKeys, monitors: parts.monitors, extraction: parts.extraction, store, registry, serving, keys, inference, admin,
+    async listen() {
+      const inferenceUrl = await inference.listen({ host: config.host, port: config.port });
+      const adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });
+      return { inferenceUrl, adminUrl };
+    },
+    close() {
+      closing ??= (async () => {
+        dataplane.beginDrain();
+        const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+        await Promise.race([Promise.all([inference.close(), admin.close()]), grace]);
+        for (const t of timers) clearInterval(t);
+        await serving.stop();
+        await alerting.close();
+        await models.unloadAll();
+        await parts.limiter?.close();
+        await auditLog?.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

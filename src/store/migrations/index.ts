@@ -1,0 +1,13 @@
+// The ordered list of every migration. To add one: write NNN-what.ts exporting a Migration with
+// the next id, append it here, and add its row types to ../schema.ts.
+import { registryVersions } from './001-registry-versions.ts';
+import { auditLog } from './002-audit-log.ts';
+import { servedVersions } from './003-served-versions.ts';
+import { alerts } from './004-alerts.ts';
+import { apiKeys } from './005-api-keys.ts';
+import { endpoints } from './006-endpoints.ts';
+import type { Migration } from './types.ts';
+
+export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints];
+
+export { autoIncrementType, type Migration } from './types.ts';

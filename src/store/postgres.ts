@@ -1,0 +1,45 @@
+// The PostgreSQL store: a pg Pool whose every connection has search_path set to the chosen
+// schema at connect time, so the same unqualified queries run in any schema.
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { ModelGateError } from '../errors.ts';
+import type { Database } from './schema.ts';
+
+/** Plain identifiers only: the schema name ends up in SQL and in connection options. */
+export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function openPostgres(url: string, schema: string | undefined, poolSize = 10): { db: Kysely<Database>; pool: pg.Pool } {
+  if (schema !== undefined && !SCHEMA_PATTERN.test(schema)) {
+    throw new ModelGateError('MG_CONFIG_INVALID', `PostgreSQL schema '${schema}' must be lower-case letters, digits or '_'`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // search_path set by the server at connection start: no window where a query could run
+    // before a SET has landed. `public` stays behind it for extensions.
+    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+  });
+  // An idle client losing its connection would otherwise crash the process with an unhandled error.
+  pool.on('error', () => undefined);
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
+/** Checks the server answers, naming the URL without its password when it does not. */
+export async function checkReachable(pool: pg.Pool, url: string): Promise<void> {
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    throw new ModelGateError('MG_CONFIG_INVALID', `PostgreSQL at ${redact(url)} is unreachable: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,40 @@
+// The persistence handle every capability receives: a Kysely instance over the one database,
+// whichever engine holds it, plus a transaction helper that means the same thing on both.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export type StoreOptions =
+  | {
+      kind: 'sqlite';
+      /** The database file; its directory is created (0700) and the file is created 0600. */
+      path: string;
+    }
+  | {
+      kind: 'postgres';
+      /** postgres://user@host:port/db */
+      url: string;
+      /** Tables live in this schema (created when missing); default `public`. Lets several
+       * installations, or test runs, share one database without seeing each other. */
+      schema?: string;
+      /** Connections in the pool; default 10. */
+      poolSize?: number;
+    };
+
+export type StoreTransaction = Transaction<Database>;
+
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly db: Kysely<Database>;
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. Inside fn
+   * use trx only: on SQLite the one connection is held by the transaction, so a query through db
+   * would wait for it forever.
+   * On SQLite the transaction takes the write lock at once (BEGIN IMMEDIATE), so two processes on
+   * one file queue up instead of failing on a lock upgrade; on PostgreSQL lock the rows you
+   * change with lockRows(). */
+  transaction<T>(fn: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Ids of the migrations applied to this database, in order. */
+  appliedMigrations(): Promise<number[]>;
+  close(): Promise<void>;
+}

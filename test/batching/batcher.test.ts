@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Batcher, type RunBatch } from '../../src/batching/index.ts';
+import type { Tensor } from '../../src/protocol/index.ts';
+import { createOnnxEngine } from '../../src/runtime/index.ts';
+import { gatherModel } from '../fixtures/onnx.ts';
+
+const row = (v: number): Tensor[] => [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: new Float32Array([v]) }];
+const opts = { maxBatchSize: 8, maxQueueDelayMs: 0, maxQueueSize: 100, maxConcurrentBatches: 1 };
+
+/** A real computation (y = 2x) that records the batch sizes it was called with. */
+function doubler(sizes: number[]): RunBatch {
+  return async (inputs) => {
+    sizes.push(inputs[0].shape[0]);
+    await new Promise((r) => setImmediate(r));
+    const x = inputs[0].data as Float32Array;
+    return [{ name: 'y', datatype: 'FP32', shape: inputs[0].shape, data: x.map((v) => v * 2) }];
+  };
+}
+
+test('requests arriving while the engine is busy are merged, and each caller gets its own answer', async () => {
+  const sizes: number[] = [];
+  const b = new Batcher('m', doubler(sizes), opts);
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => b.submit(row(i), ['y'])));
+  assert.deepEqual(answers.map((a) => (a[0].data as Float32Array)[0]), Array.from({ length: 20 }, (_, i) => i * 2));
+  assert.equal(sizes[0], 1, 'the first request goes alone to the idle engine');
+  assert.ok(sizes.slice(1).every((s) => s <= 8), 'no batch exceeds maxBatchSize');
+  assert.ok(sizes.some((s) => s > 1), `requests were merged: ${sizes}`);
+  assert.equal(sizes.reduce((a, c) => a + c, 0), 20);
+});
+
+test('a queue delay gathers requests into one batch', async () => {
+  const sizes: number[] = [];
+  const b = new Batcher('m', doubler(sizes), { ...opts, maxQueueDelayMs: 50 });
+  await Promise.all([1, 2, 3].map((v) => b.submit(row(v), ['y'])));
+  assert.deepEqual(sizes, [3]);
+});
+
+test('a full batch is dispatched at once, before the delay', async () => {
+  const sizes: number[] = [];
+  const b = new Batcher('m', doubler(sizes), { ...opts, maxBatchSize: 2, maxQueueDelayMs: 60_000 });
+  await Promise.all([1, 2].map((v) => b.submit(row(v), ['y'])));
+  assert.deepEqual(sizes, [2]);
+});
+
+test('beyond maxQueueSize a request is refused at once with a retry hint, and the queued ones still complete', async () => {
+  const b = new Batcher('m', doubler([]), { ...opts, maxQueueSize: 2, maxQueueDelayMs: 100, maxBatchSize: 100 });
+  const queued = [b.submit(row(1), ['y']), b.submit(row(2), ['y'])];
+  await assert.rejects(b.submit(row(3), ['y']), (err: { code: string; retryAfterSeconds: number }) => err.code === 'MG_QUEUE_FULL' && err.retryAfterSeconds > 0);
+  assert.equal(b.queueDepth, 2);
+  const answers = await Promise.all(queued);
+  assert.deepEqual(answers.map((a) => a[0].data[0]), [2, 4]);
+});
+
+test('a request aborted while queued leaves the queue and the others are unaffected', async () => {
+  const sizes: number[] = [];
+  const b = new Batcher('m', doubler(sizes), { ...opts, maxQueueDelayMs: 30 });
+  const c = new AbortController();
+  const gone = b.submit(row(1), ['y'], c.signal);
+  const kept = b.submit(row(2), ['y']);
+  c.abort();
+  await assert.rejects(gone, { code: 'MG_TIMEOUT' });
+  assert.equal((await kept)[0].data[0], 4);
+  assert.deepEqual(sizes, [1]);
+});
+
+test('requests of different shapes are never merged together', async () => {
+  const sizes: number[] = [];
+  const b = new Batcher('m', doubler(sizes), { ...opts, maxQueueDelayMs: 20 });
+  const wide: Tensor[] = [{ name: 'x', datatype: 'FP32', shape: [1, 2], data: new Float32Array([5, 6]) }];
+  const [a, w, c] = await Promise.all([b.submit(row(1), ['y']), b.submit(wide, ['y']), b.submit(row(3), ['y'])]);
+  assert.deepEqual(sizes.sort(), [1, 2]);
+  assert.deepEqual([a[0].data[0], Array.from(w[0].data as Float32Array), c[0].data[0]], [2, [10, 12], 6]);
+});
+
+test('a failed batch of a real engine fails every waiting caller with the error, then serving goes on', async () => {
+  const engine = await createOnnxEngine(gatherModel(), { intraOpThreads: 1, interOpThreads: 1, graphOptimizationLevel: 'all', warmup: false, workers: 1 });
+  const b = new Batcher('gather', (i, o) => engine.run(i, o), { ...opts, maxQueueDelayMs: 30 });
+  const idx = (v: number): Tensor[] => [{ name: 'idx', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(v)]) }];
+  const results = await Promise.allSettled([b.submit(idx(0), ['out']), b.submit(idx(7), ['out']), b.submit(idx(2), ['out'])]);
+  assert.ok(results.every((r) => r.status === 'rejected'), 'all three shared the failing batch');
+  for (const r of results) {
+    const err = (r as PromiseRejectedResult).reason as { code: string; message: string };
+    assert.equal(err.code, 'MG_INFERENCE_FAILED');
+    assert.doesNotMatch(err.message, /\/[a-z_]+\/.*\.(cc|h):\d+/, 'no source paths leak');
+  }
+  const ok = await b.submit(idx(1), ['out']);
+  assert.equal(ok[0].data[0], 20);
+  await engine.dispose();
+});
+
+test('drain waits for queued and running work', async () => {
+  const sizes: number[] = [];
+  const b = new Batcher('m', doubler(sizes), { ...opts, maxQueueDelayMs: 20 });
+  const p = b.submit(row(1), ['y']);
+  await b.drain();
+  assert.deepEqual(sizes, [1]);
+  assert.equal((await p)[0].data[0], 2);
+});

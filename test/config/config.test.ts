@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { envName, flagName, loadConfig } from '../../src/config/index.ts';
+import { tempDir } from '../fixtures/server.ts';
+
+test('defaults apply when nothing is set, and the result is frozen', () => {
+  const c = loadConfig({ env: {}, cwd: '/srv' });
+  assert.equal(c.port, 8080);
+  assert.equal(c.adminHost, '127.0.0.1');
+  assert.equal(c.dataDir, '/srv/data');
+  assert.equal(c.batching.enabled, true);
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.batching));
+  assert.throws(() => {
+    (c as { port: number }).port = 1;
+  }, TypeError);
+});
+
+test('names of environment variables and flags derive from the key', () => {
+  assert.equal(envName('adminPort'), 'MODELGATE_ADMIN_PORT');
+  assert.equal(envName('batching.maxQueueDelayMs'), 'MODELGATE_BATCHING_MAX_QUEUE_DELAY_MS');
+  assert.equal(flagName('batching.maxBatchSize'), '--batching-max-batch-size');
+});
+
+test('flags override the environment, which overrides the file', () => {
+  const dir = tempDir();
+  const file = join(dir, 'mg.json');
+  writeFileSync(file, JSON.stringify({ port: 1000, adminPort: 1001, dataDir: 'state', batching: { maxBatchSize: 8 } }));
+  const c = loadConfig({ file, env: { MODELGATE_ADMIN_PORT: '2001', MODELGATE_PORT: '2000' }, flags: { port: '3000' } });
+  assert.equal(c.port, 3000);
+  assert.equal(c.adminPort, 2001);
+  assert.equal(c.batching.maxBatchSize, 8);
+  assert.equal(c.dataDir, join(dir, 'state'), 'paths in the file are relative to the file');
+  assert.equal(c.configFile, file);
+});
+
+test('bad values are refused with the source and the expectation', () => {
+  assert.throws(() => loadConfig({ env: { MODELGATE_PORT: 'eighty' } }), /environment variable MODELGATE_PORT: expected an integer from 0 to 65535, got "eighty"/);
+  assert.throws(() => loadConfig({ env: { MODELGATE_BATCHING_ENABLED: 'yes' } }), /MODELGATE_BATCHING_ENABLED: expected true or false/);
+  assert.throws(() => loadConfig({ env: { MODELGATE_LOG_LEVEL: 'loud' } }), /expected one of fatal, error/);
+  assert.throws(() => loadConfig({ flags: { port: 70000 } }), /option --port: expected an integer/);
+});
+
+test('a short bootstrap token is refused and never echoed', () => {
+  assert.throws(
+    () => loadConfig({ env: { MODELGATE_BOOTSTRAP_TOKEN: 'short-secret' } }),
+    (err: Error) => /at least 32 characters/.test(err.message) && !err.message.includes('short-secret'),
+  );
+});
+
+test('the config file is checked: unknown keys, bad JSON, bad model overrides', () => {
+  const dir = tempDir();
+  const typo = join(dir, 'typo.json');
+  writeFileSync(typo, JSON.stringify({ batching: { maxBatchSise: 4 } }));
+  assert.throws(() => loadConfig({ file: typo, env: {} }), /unknown setting 'batching.maxBatchSise'/);
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{ "port": ');
+  assert.throws(() => loadConfig({ file: broken, env: {} }), /is not a JSON object/);
+  const models = join(dir, 'models.json');
+  writeFileSync(models, JSON.stringify({ models: { spam: { batching: { maxBatchSize: 0 } } } }));
+  assert.throws(() => loadConfig({ file: models, env: {} }), /models.spam.batching.maxBatchSize/);
+  assert.throws(() => loadConfig({ file: join(dir, 'missing.json'), env: {} }), /cannot be read/);
+});
+
+test('per-model overrides are kept for the model they name', async () => {
+  const { settingsForModel } = await import('../../src/config/index.ts');
+  const dir = tempDir();
+  const file = join(dir, 'mg.json');
+  writeFileSync(file, JSON.stringify({ models: { spam: { batching: { maxBatchSize: 4 }, runtime: { intraOpThreads: 2 } } } }));
+  const c = loadConfig({ file, env: {} });
+  assert.equal(settingsForModel(c, 'spam').batching.maxBatchSize, 4);
+  assert.equal(settingsForModel(c, 'spam').runtime.intraOpThreads, 2);
+  assert.equal(settingsForModel(c, 'other').batching.maxBatchSize, c.batching.maxBatchSize);
+});

@@ -1,0 +1,50 @@
+// Starts the real `modelgate serve` process on free ports and waits until it is ready.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { tempDir } from '../fixtures/server.ts';
+
+export interface Running {
+  proc: ChildProcess;
+  url: string;
+  adminUrl: string;
+  token: string;
+  dataDir: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `modelgate <command> ...args` (serve or quickstart) on free ports with a fresh data folder. */
+export async function startModelgate(command: 'serve' | 'quickstart', args: string[], env: Record<string, string> = {}, dataDirArg?: string): Promise<Running> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const dataDir = dataDirArg ?? join(tempDir('mg-e2e-'), 'data');
+  let out = '';
+  const proc = spawn(process.execPath, ['bin/modelgate.js', command, '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`modelgate exited early:\n${out}`);
+    const ok = await fetch(`${url}/v2/health/ready`).then((r) => r.ok, () => false);
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
+  return { proc, url, adminUrl: `http://127.0.0.1:${adminPort}`, token, dataDir, output: () => out, exited };
+}

@@ -1,0 +1,128 @@
+// The safeguards of the request path through the real server and the real spam filter: rate limits,
+// out-of-distribution flagging and rejection, the output policy, extraction detection, and the
+// audit records and auditor API that show all of it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeSigner, packageOf, trusting } from '../fixtures/packages.ts';
+import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
+import { loadSplit, randomBagAttacker, wordList, benignClient } from '../security/extraction/attack-kit.ts';
+
+const MODEL = readFileSync('examples/models/spam-filter/1/model.onnx');
+const MANIFEST = JSON.parse(readFileSync('examples/models/spam-filter/1/manifest.json', 'utf8'));
+let t: TestServer;
+const keys: Record<string, string> = {};
+
+before(async () => {
+  const signer = makeSigner();
+  const config = join(tempDir(), 'modelgate.json');
+  writeFileSync(config, JSON.stringify({
+    rateLimits: { perPrincipal: null, perModel: null, overrides: { models: { 'spam-limited': { capacity: 5, refillPerSecond: 0.01 } } } },
+    models: { 'spam-strict': { ood: 'reject', outputPolicy: { mode: 'top1', decimals: 1 } } },
+  }));
+  t = await testServer(undefined, trusting(signer), config);
+  for (const name of ['spam-filter', 'spam-strict', 'spam-limited']) {
+    const pkg = await packageOf(signer, MODEL, { ...MANIFEST, name });
+    assert.equal((await t.server.admin.inject({ method: 'POST', url: '/admin/packages', payload: pkg, headers: { ...t.auth, 'content-type': 'application/octet-stream' } })).statusCode, 201);
+    await t.server.admin.inject({ method: 'POST', url: `/admin/models/${name}/versions/1/promote`, payload: {}, headers: t.auth });
+  }
+  for (const who of ['attacker', 'customer']) {
+    const res = await t.server.admin.inject({ method: 'POST', url: '/admin/keys', payload: { name: who, roles: ['predictor'], models: ['*'] }, headers: t.auth });
+    keys[who] = res.json().key;
+  }
+});
+after(() => t.close());
+
+const predict = (model: string, text: string, key?: string) =>
+  t.server.inference.inject({ method: 'POST', url: `/v1/models/${model}/predict`, payload: { text }, headers: key ? { authorization: `Bearer ${key}` } : t.auth });
+const auditor = (query: string) => t.server.admin.inject({ method: 'GET', url: `/admin/audit/records?${query}`, headers: t.auth });
+
+test('a model over its rate limit answers 429 with Retry-After, and the refusal is audited', async () => {
+  const codes: number[] = [];
+  let refused;
+  for (let i = 0; i < 8; i++) {
+    const res = await predict('spam-limited', 'Hi Anna, the patch is in CVS.');
+    codes.push(res.statusCode);
+    if (res.statusCode === 429) refused = res;
+  }
+  assert.deepEqual(codes, [200, 200, 200, 200, 200, 429, 429, 429]);
+  assert.ok(Number(refused!.headers['retry-after']) >= 1);
+  const records = (await auditor(`requestId=${refused!.headers['x-request-id']}`)).json().records;
+  assert.equal(records.length, 1);
+  assert.deepEqual([records[0].kind, records[0].status, JSON.parse(records[0].flags_json)], ['rejected', 429, ['rate-limited']]);
+});
+
+test('out-of-distribution text is flagged by default and refused where the model says reject', async () => {
+  const emoji = '😀🎉🔥'.repeat(30);
+  const flagged = await predict('spam-filter', emoji);
+  assert.equal(flagged.statusCode, 200);
+  assert.ok(flagged.json().flags.includes('out-of-distribution'));
+  assert.match(String(flagged.headers['x-modelgate-flags']), /out-of-distribution/);
+  const refused = await predict('spam-strict', emoji);
+  assert.equal(refused.statusCode, 400);
+  assert.match(refused.json().error, /out of distribution for this model: .+/);
+  const { spam } = loadSplit().test.reduce((acc, e) => (e.label === 'spam' && acc.spam.push(e.text), acc), { spam: [] as string[] });
+  const real = await predict('spam-strict', spam.find((s) => s.length > 3000 && s.length < 8000)!);
+  assert.equal(real.statusCode, 200, 'real mail passes the same check');
+  const audited = (await auditor('flag=out-of-distribution')).json().records;
+  assert.ok(audited.some((r: { status: number }) => r.status === 200) && audited.some((r: { status: number }) => r.status === 400));
+});
+
+test('the output policy: top1 returns the label and a rounded confidence, no probabilities', async () => {
+  const { test: held } = loadSplit();
+  const res = await predict('spam-strict', held.find((e) => e.label === 'ham' && e.text.length > 3000)!.text);
+  const body = res.json();
+  assert.equal(body.prediction, 'ham');
+  assert.equal(body.probabilities, undefined);
+  assert.equal(Math.round(body.confidence * 10), body.confidence * 10, 'one decimal');
+  const oip = await t.server.inference.inject({ method: 'POST', url: '/v2/models/spam-strict/infer', headers: t.auth, payload: { inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: [held[0].text] }] } });
+  assert.deepEqual(oip.json().outputs.map((o: { name: string }) => o.name).sort(), ['confidence', 'label']);
+});
+
+test('an extraction attacker is flagged and degraded; a customer sending real mail at the same rate is not', async () => {
+  const { train, test: held } = loadSplit();
+  const attack = randomBagAttacker(wordList(train.map((e) => e.text), 3000), 7);
+  const benign = benignClient(held.map((e) => e.text), 11);
+  let firstFlag = -1;
+  let degraded = false;
+  for (let i = 0; i < 700 && !degraded; i++) {
+    const res = await predict('spam-filter', attack(), keys.attacker);
+    assert.equal(res.statusCode, 200, res.body);
+    const a = res.json();
+    if (firstFlag < 0 && a.flags.includes('extraction-suspect')) firstFlag = i + 1;
+    degraded = a.flags.includes('degraded-output');
+    if (degraded) assert.equal(a.probabilities, undefined, 'a degraded caller gets no probabilities');
+    const b = await predict('spam-filter', benign(), keys.customer);
+    assert.equal(b.statusCode, 200, b.body);
+    assert.ok(!b.json().flags.includes('extraction-suspect'), `the customer is never flagged (query ${i + 1})`);
+  }
+  assert.ok(firstFlag > 0 && firstFlag <= 100, `attacker flagged at query ${firstFlag}`);
+  assert.ok(degraded, 'the attacker was degraded');
+  const decisions = (await auditor('kind=decision')).json().records;
+  assert.ok(decisions.some((r: { principal: string; detail_json: string }) => r.principal.includes(keys.attacker.split('_')[1]) && /extraction/.test(r.detail_json)));
+  const metrics = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+  assert.match(metrics, /modelgate_extraction_escalations_total\{model="spam-filter",level="suspect",action="alert"\} 1/);
+});
+
+test('the auditor API: query by request id, export JSON lines, verify the chain, archive a range', async () => {
+  const res = await predict('spam-filter', 'Hi Anna, the patch is in CVS.');
+  const id = res.headers['x-request-id'];
+  const [record] = (await auditor(`requestId=${id}`)).json().records;
+  assert.deepEqual([record.kind, record.model, record.version, record.status], ['inference', 'spam-filter', '1', 200]);
+  assert.match(record.input_sha256, /^[0-9a-f]{64}$/);
+  assert.equal(JSON.parse(record.output_json).label, res.json().prediction);
+  assert.ok(!JSON.stringify(record).includes('Hi Anna'), 'raw inputs are not stored');
+  const exported = await t.server.admin.inject({ method: 'GET', url: '/admin/audit/export?kind=admin', headers: t.auth });
+  const lines = exported.body.trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => /"action":"promote"/.test(l.detail_json)), 'admin actions are recorded');
+  const verify = (await t.server.admin.inject({ method: 'GET', url: '/admin/audit/verify', headers: t.auth })).json();
+  assert.equal(verify.ok, true, JSON.stringify(verify.firstBroken));
+  await t.server.auditLog!.checkpoint();
+  const archived = await t.server.admin.inject({ method: 'POST', url: '/admin/audit/archive', headers: t.auth, payload: { beforeSeq: Math.floor(verify.checked / 2) } });
+  assert.equal(archived.statusCode, 200, archived.body);
+  assert.equal((await t.server.admin.inject({ method: 'GET', url: '/admin/audit/verify', headers: t.auth })).json().ok, true, 'verification still passes after the archive');
+  const viewer = await t.server.admin.inject({ method: 'POST', url: '/admin/keys', payload: { name: 'v', roles: ['viewer'] }, headers: t.auth });
+  const denied = await t.server.admin.inject({ method: 'GET', url: '/admin/audit/records', headers: { authorization: `Bearer ${viewer.json().key}` } });
+  assert.equal(denied.statusCode, 403);
+});
