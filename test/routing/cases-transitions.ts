@@ -101,6 +101,10 @@ export function transitionCases(get: GetHarness): void {
       await settle();
       await A.stopExperiment(name, 'alice', { winner: 'y' });
       await settle();
+      // B sees A's last change on its next poll; a poll pass over a shared database can take longer
+      // than a few turns of the loop, so wait for one that started after the change.
+      await second.controller.refresh();
+      await settle();
     } finally {
       stop = true;
       await Promise.all([load, polling]);
@@ -111,5 +115,41 @@ export function transitionCases(get: GetHarness): void {
     assert.ok(routed > 5_000, `only ${routed} requests routed`);
     assert.deepEqual(second.controller.policyOf(name), { kind: 'single', version: '3' });
     assert.deepEqual([...a.loaded], ['3']);
+  });
+
+  test('an overlapping slower refresh never puts an older policy back over a newer one', async () => {
+    const h = get();
+    const name = await h.model();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    let entered!: () => void;
+    const waiting = new Promise<void>((resolve) => { entered = resolve; });
+    let hold = false;
+    const replica = await h.reopen({
+      prepare: async (endpoint, versions) => {
+        if (endpoint !== name || !hold || !versions.includes('2')) return;
+        entered();
+        await held;
+      },
+    });
+    try {
+      await h.controller.createEndpoint(name, { kind: 'single', version: '1' }, 'alice');
+      await replica.controller.refresh();
+      hold = true;
+      await h.controller.updatePolicy(name, { kind: 'single', version: '2' }, 'alice');
+      const slow = replica.controller.refresh(); // reads revision 2, then waits to load version 2
+      await waiting;
+      await h.controller.updatePolicy(name, { kind: 'single', version: '1' }, 'alice');
+      hold = false;
+      const quick = replica.controller.refresh(); // reads revision 3 (version 1 is loaded already)
+      await quick;
+      assert.deepEqual(replica.controller.policyOf(name), { kind: 'single', version: '1' });
+      release();
+      await slow;
+      assert.deepEqual(replica.controller.policyOf(name), { kind: 'single', version: '1' });
+    } finally {
+      release();
+      await replica.close();
+    }
   });
 }
