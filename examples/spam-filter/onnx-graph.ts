@@ -12,7 +12,7 @@ type INode = p.onnx.INodeProto;
 type ITensor = p.onnx.ITensorProto;
 type IValueInfo = p.onnx.IValueInfoProto;
 
-/** ai.onnx opset 17 keeps ReduceL2's axes an attribute and is supported by onnxruntime >= 1.13. */
+/** ai.onnx opset 17 (Split's sizes default to equal parts) is supported by onnxruntime >= 1.13. */
 export const ONNX_OPSET = 17;
 /** IR version 8 is the one that goes with opset 17. */
 export const IR_VERSION = 8;
@@ -26,6 +26,7 @@ const utf8 = new TextEncoder();
 const str = (name: string, s: string): IAttribute => ({ name, type: A.STRING, s: utf8.encode(s) });
 const int = (name: string, i: number): IAttribute => ({ name, type: A.INT, i });
 const ints = (name: string, values: number[]): IAttribute => ({ name, type: A.INTS, ints: values });
+const floats = (name: string, values: number[]): IAttribute => ({ name, type: A.FLOATS, floats: values });
 const strs = (name: string, values: string[]): IAttribute => ({ name, type: A.STRINGS, strings: values.map((v) => utf8.encode(v)) });
 
 function floatTensor(name: string, dims: number[], data: ArrayLike<number>): ITensor {
@@ -45,38 +46,51 @@ function node(opType: string, input: string[], output: string[], attribute: IAtt
   return { opType, input, output, attribute, domain, name: output[0] };
 }
 
-/** The serialised model; identical bytes for identical inputs (no timestamps, no random names). */
+/**
+ * The serialised model; identical bytes for identical inputs (no timestamps, no random names).
+ *
+ * The features are binary TF x IDF, L2-normalised (vectorizer.ts), and nothing vocabulary-wide is
+ * computed except the TfIdfVectorizer row and one MatMul. In mode IDF with `weights` = idf,
+ * TfIdfVectorizer gives x_i = idf_i for every vocabulary n-gram present and 0 otherwise, so
+ *   x . w   = the classifier's dot product before normalisation, and
+ *   x . idf = sum of idf_i^2 over present terms = ||x||^2 (x_i * idf_i = x_i^2).
+ * One MatMul with the [V, 2] matrix [w | idf] gives both; the rest works on [N, 1] columns:
+ * z = dot / sqrt(max(||x||^2, eps^2)) + bias, logits [0, z], softmax = [1 - sigmoid(z), sigmoid(z)].
+ */
 export function buildSpamOnnx(vocab: Vocabulary, classifier: LogisticModel, docString: string): Uint8Array {
   const v = vocab.terms.length;
   // The pool lists each bigram as its two tokens in a row, right after all unigrams.
   const pool = vocab.terms.flatMap((t) => t.split(BIGRAM_JOIN));
-  // Column 0 is the ham logit, fixed at 0; column 1 the spam logit. Softmax over [0, z] is sigmoid(z).
-  const w = new Float32Array(v * 2);
-  for (let i = 0; i < v; i++) w[i * 2 + 1] = classifier.weights[i];
+  // Column 0 gives the unnormalised spam logit x . w, column 1 the squared norm x . idf.
+  const projection = new Float32Array(v * 2);
+  for (let i = 0; i < v; i++) {
+    projection[i * 2] = classifier.weights[i];
+    projection[i * 2 + 1] = vocab.idf[i];
+  }
   const nodes: INode[] = [
     node('StringNormalizer', ['text'], ['lower'], [str('case_change_action', 'LOWER'), int('is_case_sensitive', 1), str('locale', NORMALIZER_LOCALE)]),
     node('Tokenizer', ['lower'], ['tokens'], [int('mark', 0), str('pad_value', PAD_VALUE), int('mincharnum', 1), str('tokenexp', TOKEN_PATTERN)], 'com.microsoft'),
-    node('TfIdfVectorizer', ['tokens'], ['tf'], [
-      str('mode', 'TF'), int('min_gram_length', 1), int('max_gram_length', 2), int('max_skip_count', 0),
+    node('TfIdfVectorizer', ['tokens'], ['idf_present'], [
+      str('mode', 'IDF'), int('min_gram_length', 1), int('max_gram_length', 2), int('max_skip_count', 0),
       ints('ngram_counts', [0, vocab.unigramCount]), ints('ngram_indexes', Array.from({ length: v }, (_, i) => i)), strs('pool_strings', pool),
+      floats('weights', Array.from(vocab.idf)),
     ]),
-    node('Add', ['tf', 'one'], ['tf_plus_one']),
-    node('Log', ['tf_plus_one'], ['sublinear_tf']),
-    node('Mul', ['sublinear_tf', 'idf'], ['tfidf']),
-    node('ReduceL2', ['tfidf'], ['norm'], [ints('axes', [1]), int('keepdims', 1)]),
-    node('Max', ['norm', 'epsilon'], ['safe_norm']),
-    node('Div', ['tfidf', 'safe_norm'], ['features']),
-    node('MatMul', ['features', 'coefficients'], ['scores']),
+    node('MatMul', ['idf_present', 'projection'], ['projected']),
+    node('Split', ['projected'], ['raw_score', 'squared_norm'], [int('axis', 1)]),
+    node('Max', ['squared_norm', 'epsilon_squared'], ['safe_squared_norm']),
+    node('Sqrt', ['safe_squared_norm'], ['norm']),
+    node('Div', ['raw_score', 'norm'], ['score']),
+    // [N, 1] * [0, 1] + [0, bias] = [0, z]: the ham logit is fixed at 0, the spam logit is z.
+    node('Mul', ['score', 'spam_column'], ['scores']),
     node('Add', ['scores', 'intercepts'], ['logits']),
     node('Softmax', ['logits'], ['probabilities'], [int('axis', 1)]),
     node('ArgMax', ['probabilities'], ['class_index'], [int('axis', 1), int('keepdims', 0)]),
     node('Gather', ['class_labels', 'class_index'], ['label'], [int('axis', 0)]),
   ];
   const initializer: ITensor[] = [
-    floatTensor('one', [1], [1]),
-    floatTensor('idf', [v], vocab.idf),
-    floatTensor('epsilon', [1], [NORM_EPSILON]),
-    floatTensor('coefficients', [v, 2], w),
+    floatTensor('projection', [v, 2], projection),
+    floatTensor('epsilon_squared', [1], [NORM_EPSILON * NORM_EPSILON]),
+    floatTensor('spam_column', [2], [0, 1]),
     floatTensor('intercepts', [2], [0, classifier.bias]),
     { name: 'class_labels', dataType: T.STRING, dims: [LABELS.length], stringData: LABELS.map((l) => utf8.encode(l)) },
   ];

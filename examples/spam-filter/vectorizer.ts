@@ -1,8 +1,14 @@
 // Vocabulary selection by document frequency and the TF-IDF transform, computed exactly as the graph does:
-// log(1 + count) * idf, then L2 normalisation guarded by max(norm, NORM_EPSILON).
+// binary TF times IDF (idf_i for every vocabulary n-gram present, however often; 0 otherwise), then L2
+// normalisation guarded by sqrt(max(sum of squares, NORM_EPSILON^2)). scikit-learn calls this
+// TfidfVectorizer(binary=True, norm='l2'). Binary features let the graph skip every vocabulary-wide
+// elementwise op: see onnx-graph.ts.
 import { forEachNgram, isBigram } from './text-features.ts';
 
-/** Keeps an all-zero vector (no known n-gram at all) at zero instead of 0/0 = NaN. */
+/**
+ * Keeps an all-zero vector (no known n-gram at all) at zero instead of 0/0 = NaN. Every idf is >= 1, so
+ * a text with any known n-gram has a norm >= 1 and never sees the guard.
+ */
 export const NORM_EPSILON = 1e-12;
 
 export interface Vocabulary {
@@ -53,22 +59,25 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sublinear TF times IDF, L2-normalised; what the graph computes before its MatMul. */
+/**
+ * Binary TF times IDF, L2-normalised; what the graph computes, folded into its one MatMul. A term present
+ * once or fifty times weighs the same: its idf, divided by the norm of all present terms' idfs.
+ */
 export function vectorize(tokens: readonly string[], vocab: Vocabulary): SparseVector {
-  const counts = new Map<number, number>();
+  const present = new Set<number>();
   forEachNgram(tokens, (key) => {
     const i = vocab.index.get(key);
-    if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+    if (i !== undefined) present.add(i);
   });
-  const indices = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
+  const indices = Int32Array.from([...present].sort((a, b) => a - b));
   const values = new Float64Array(indices.length);
   let sumSquares = 0;
   for (let j = 0; j < indices.length; j++) {
-    const v = Math.log(1 + counts.get(indices[j])!) * vocab.idf[indices[j]];
+    const v = vocab.idf[indices[j]];
     values[j] = v;
     sumSquares += v * v;
   }
-  const norm = Math.max(Math.sqrt(sumSquares), NORM_EPSILON);
+  const norm = Math.sqrt(Math.max(sumSquares, NORM_EPSILON * NORM_EPSILON));
   for (let j = 0; j < values.length; j++) values[j] /= norm;
   return { indices, values };
 }
