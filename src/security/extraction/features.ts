@@ -53,11 +53,11 @@ export function textFeaturesByRegex(text: string, opts: FeatureOptions): SparseV
 const NON_ASCII = /[^\u0000-\u007f]/;
 
 /** Per hashed dimension: a count per bucket and the buckets touched, reused across calls. */
-const scratch = new Map<number, { counts: Float64Array; touched: Uint16Array }>();
+const scratch = new Map<number, { counts: Int32Array; touched: Uint16Array }>();
 
-function scratchFor(bits: number): { counts: Float64Array; touched: Uint16Array } {
+function scratchFor(bits: number): { counts: Int32Array; touched: Uint16Array } {
   let s = scratch.get(bits);
-  if (!s) scratch.set(bits, (s = { counts: new Float64Array(1 << bits), touched: new Uint16Array(1 << bits) }));
+  if (!s) scratch.set(bits, (s = { counts: new Int32Array(1 << bits), touched: new Uint16Array(1 << bits) }));
   return s;
 }
 
@@ -83,17 +83,30 @@ function scannedTextFeatures(text: string, opts: FeatureOptions): SparseVector {
   const mask = (1 << opts.hashBits) - 1;
   const { counts, touched } = scratchFor(opts.hashBits);
   let n = 0;
-  const add = (h: number) => {
-    const b = (h >>> 0) & mask;
-    if (counts[b] === 0) touched[n++] = b;
-    counts[b]++;
-  };
   let h = 0;
   let inToken = false;
-  for (let i = 0; i < text.length; i++) {
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
     let c = text.charCodeAt(i);
+    if (c < 128 && WORD_ASCII[c] === 1) {
+      // A run of ASCII letters and digits, the bulk of nearly all mail, in its own tight loop.
+      if (!inToken) {
+        h = 0x811c9dc5;
+        inToken = true;
+      }
+      h = Math.imul(h ^ LOWER_ASCII[c], 0x01000193);
+      i++;
+      while (i < len) {
+        c = text.charCodeAt(i);
+        if (c >= 128 || WORD_ASCII[c] === 0) break;
+        h = Math.imul(h ^ LOWER_ASCII[c], 0x01000193);
+        i++;
+      }
+      continue;
+    }
     if (c >= 128) {
-      const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < len && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
       const cp = pair ? ((c - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00) + 0x10000 : c;
       if (isWordChar(cp)) {
         if (!inToken) {
@@ -101,51 +114,71 @@ function scannedTextFeatures(text: string, opts: FeatureOptions): SparseVector {
           inToken = true;
         }
         h = Math.imul(h ^ c, 0x01000193);
-        if (pair) h = Math.imul(h ^ text.charCodeAt(++i), 0x01000193);
+        if (pair) h = Math.imul(h ^ text.charCodeAt(i + 1), 0x01000193);
+        i += pair ? 2 : 1;
         continue;
       }
-      if (pair) i++;
-      if (inToken) add(h);
+      i += pair ? 2 : 1;
+    } else i++;
+    // The end of a token, then maybe a lone '$' or '!': one bucket each (inlined: this is per token).
+    if (inToken) {
+      const b = (h >>> 0) & mask;
+      if (counts[b] === 0) touched[n++] = b;
+      counts[b]++;
       inToken = false;
-      continue;
     }
-    const upper = c >= 65 && c <= 90;
-    if (upper || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
-      if (upper) c |= 32;
-      if (!inToken) {
-        h = 0x811c9dc5;
-        inToken = true;
-      }
-      h = Math.imul(h ^ c, 0x01000193);
-      continue;
+    if (c === 36 || c === 33) {
+      const b = (Math.imul(0x811c9dc5 ^ c, 0x01000193) >>> 0) & mask;
+      if (counts[b] === 0) touched[n++] = b;
+      counts[b]++;
     }
-    if (inToken) add(h);
-    inToken = false;
-    if (c === 36 || c === 33) add(Math.imul(0x811c9dc5 ^ c, 0x01000193));
   }
-  if (inToken) add(h);
-  let buckets = touched.slice(0, n);
-  const value = (b: number) => Math.log1p(counts[b]);
-  if (n > opts.maxNonZero) {
-    // The heaviest entries, ties to the lower bucket, as sparseFrom keeps them. log1p is monotonic,
-    // so counts order them; one key per bucket (count, then inverted bucket) sorts natively.
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = counts[buckets[i]] * 65536 + (65535 - buckets[i]);
-    keys.sort();
-    buckets = new Uint16Array(opts.maxNonZero);
-    for (let j = 0; j < opts.maxNonZero; j++) buckets[j] = 65535 - (keys[n - 1 - j] % 65536);
+  if (inToken) {
+    const b = (h >>> 0) & mask;
+    if (counts[b] === 0) touched[n++] = b;
+    counts[b]++;
   }
-  buckets.sort();
+  const buckets = keepHeaviest(counts, touched.subarray(0, n).sort(), opts.maxNonZero);
   const val = new Float32Array(buckets.length);
   let norm = 0;
   for (let i = 0; i < buckets.length; i++) {
-    const v = value(buckets[i]);
+    const v = Math.log1p(counts[buckets[i]]);
+    val[i] = v;
     norm += v * v;
   }
   norm = norm > 0 ? Math.sqrt(norm) : 1;
-  for (let i = 0; i < buckets.length; i++) val[i] = value(buckets[i]) / norm;
+  for (let i = 0; i < buckets.length; i++) val[i] = Math.log1p(counts[buckets[i]]) / norm;
   for (let i = 0; i < n; i++) counts[touched[i]] = 0;
   return { idx: buckets, val };
+}
+
+// ASCII letters and digits (A-Z folded to a-z): the token characters of nearly all mail.
+const WORD_ASCII = Uint8Array.from({ length: 128 }, (_, c) => ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0));
+const LOWER_ASCII = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c | 32 : c));
+
+/**
+ * The `k` buckets with the highest counts, ties to the lower bucket (as sparseFrom keeps them), in
+ * ascending order. `sorted` holds the touched buckets ascending; counts are small integers, so the
+ * cut-off count is found by counting instead of sorting by weight.
+ */
+function keepHeaviest(counts: Int32Array, sorted: Uint16Array, k: number): Uint16Array {
+  if (sorted.length <= k) return sorted.slice();
+  let max = 0;
+  for (let i = 0; i < sorted.length; i++) if (counts[sorted[i]] > max) max = counts[sorted[i]];
+  const perCount = new Int32Array(max + 1);
+  for (let i = 0; i < sorted.length; i++) perCount[counts[sorted[i]]]++;
+  // The cut-off: every bucket above it is kept, and `ties` of the buckets at it (the lowest ones).
+  let above = 0;
+  let cut = max;
+  while (above + perCount[cut] < k) above += perCount[cut--];
+  let ties = k - above;
+  const out = new Uint16Array(k);
+  let j = 0;
+  for (let i = 0; i < sorted.length && j < k; i++) {
+    const count = counts[sorted[i]];
+    if (count > cut || (count === cut && ties-- > 0)) out[j++] = sorted[i];
+  }
+  return out;
 }
 
 /**
