@@ -26,7 +26,7 @@ export interface TrainOptions {
 
 export const DEFAULT_OPTIONS: TrainOptions = {
   seed: 20020822,
-  vocabSize: 20000,
+  vocabSize: 10000,
   minDf: 3,
   epochs: 30,
   batchSize: 32,
