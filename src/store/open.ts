@@ -1,4 +1,5 @@
 // openStore: connect to SQLite or PostgreSQL, bring the schema up to date, hand back a Store.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { migrate } from './migrate.ts';
 import { MIGRATIONS, type Migration } from './migrations/index.ts';
@@ -10,8 +11,9 @@ import type { Store, StoreDialect, StoreOptions } from './types.ts';
 export async function openStore(options: StoreOptions, migrations: readonly Migration[] = MIGRATIONS): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: StoreDialect;
+  let withSqliteConnection: (<T>(fn: (connection: BetterSqlite3.Database) => T) => Promise<T>) | undefined;
   if (options.kind === 'sqlite') {
-    db = openSqlite(options.path);
+    ({ db, withConnection: withSqliteConnection } = openSqlite(options.path));
     dialect = 'sqlite';
   } else {
     const opened = openPostgres(options.url, options.schema, options.poolSize);
@@ -35,6 +37,7 @@ export async function openStore(options: StoreOptions, migrations: readonly Migr
     dialect,
     db,
     transaction: (fn) => db.transaction().execute(fn),
+    ...(withSqliteConnection ? { withSqliteConnection } : {}),
     async appliedMigrations() {
       const rows = await db.selectFrom('schema_migrations').select('id').orderBy('id').execute();
       return rows.map((r) => Number(r.id));

@@ -20,7 +20,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-export function openSqlite(path: string): Kysely<Database> {
+export interface OpenedSqlite {
+  db: Kysely<Database>;
+  /** Store.withSqliteConnection: fn on the raw connection, under the lock Kysely takes for it. */
+  withConnection<T>(fn: (connection: BetterSqlite3.Database) => T): Promise<T>;
+}
+
+export function openSqlite(path: string): OpenedSqlite {
   if (path === '' || path === ':memory:') {
     throw new ModelGateError('MG_CONFIG_INVALID', 'the SQLite store needs a file path');
   }
@@ -43,7 +49,18 @@ export function openSqlite(path: string): Kysely<Database> {
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };
-  return new Kysely<Database>({ dialect });
+  const db = new Kysely<Database>({ dialect });
+  // Kysely's SQLite driver has one connection behind a mutex; db.connection() holds that mutex for
+  // the callback, so fn waits for a transaction in progress instead of running inside it.
+  const withConnection = <T>(fn: (connection: BetterSqlite3.Database) => T): Promise<T> =>
+    db.connection().execute(async () => {
+      const result = fn(database);
+      if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+        throw new TypeError('withSqliteConnection needs a synchronous function: the lock is released when it returns');
+      }
+      return result;
+    });
+  return { db, withConnection };
 }
 
 /** Creates the file 0600 before SQLite opens it (SQLite would use 0644), and gives its -wal and

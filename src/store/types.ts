@@ -1,5 +1,6 @@
 // The persistence handle every capability receives: a Kysely instance over the one database,
 // whichever engine holds it, plus a transaction helper that means the same thing on both.
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
@@ -34,6 +35,12 @@ export interface Store {
    * one file queue up instead of failing on a lock upgrade; on PostgreSQL lock the rows you
    * change with lockRows(). */
   transaction<T>(fn: (trx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** SQLite only (absent on PostgreSQL): runs fn on the raw better-sqlite3 connection while holding
+   * the lock Kysely takes for every query and transaction, so fn never runs inside another
+   * transaction and none starts during it. For hot paths that keep statements prepared across calls
+   * (the audit writer); everything else uses db and transaction(). fn must be synchronous and must
+   * leave no transaction open; the statements it prepares belong to this store and die with it. */
+  readonly withSqliteConnection?: <T>(fn: (connection: BetterSqlite3.Database) => T) => Promise<T>;
   /** Ids of the migrations applied to this database, in order. */
   appliedMigrations(): Promise<number[]>;
   close(): Promise<void>;
