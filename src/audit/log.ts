@@ -1,11 +1,13 @@
 // AuditLog: the long-lived writer. append() resolves once its record is committed, so a response
 // released after it is audited; records wait in a buffer and are committed together (group commit),
-// one transaction per flushIntervalMs or maxBatch records, whichever comes first.
+// one transaction per flushIntervalMs or maxBatch records, whichever comes first. On SQLite the
+// batch goes through statements prepared once (sqlite-writer.ts); PostgreSQL goes through Kysely.
 import { ModelGateError, errors } from '../errors.ts';
 import type { Store } from '../store/index.ts';
 import { entryToBody, GENESIS_HASH, recordHash } from './canonical.ts';
 import { insertCheckpoint, lockChain, readHead, readLastCheckpoint } from './rows.ts';
 import { signCheckpoint, type AuditSigner } from './signing.ts';
+import { SqliteChainWriter, type WrittenBatch } from './sqlite-writer.ts';
 import type { AuditCheckpoint, AuditEntry, AuditRecord, AuditRecordBody, ChainHead } from './types.ts';
 
 const INSERT_CHUNK = 500;
@@ -22,6 +24,9 @@ export interface AuditLogOptions {
   /** ... or once this much time has passed with new records; default 60 s. */
   checkpointIntervalMs?: number;
   now?: () => Date;
+  /** On SQLite, write through statements prepared once on the raw connection (default true);
+   * false takes the Kysely path PostgreSQL takes, which the tests compare it with. */
+  preparedSqlite?: boolean;
 }
 
 export interface AppendResult {
@@ -59,6 +64,7 @@ export class AuditLog {
   private readonly checkpointEvery: number;
   private readonly checkpointIntervalMs: number;
   private readonly now: () => Date;
+  private readonly sqlite: SqliteChainWriter | undefined;
 
   private constructor(
     private readonly store: Store,
@@ -72,6 +78,7 @@ export class AuditLog {
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 1000);
     this.checkpointIntervalMs = options.checkpointIntervalMs ?? 60_000;
     this.now = options.now ?? (() => new Date());
+    this.sqlite = options.preparedSqlite === false ? undefined : SqliteChainWriter.of(store);
     // A quiet server still signs its last records within the interval.
     this.ticker = setInterval(() => void this.checkpointIfDue(true).catch(() => undefined), this.checkpointIntervalMs);
     this.ticker.unref();
@@ -172,23 +179,11 @@ export class AuditLog {
   }
 
   private async write(batch: Waiting[]): Promise<void> {
-    let written: { records: AuditRecord[]; checkpoint?: AuditCheckpoint };
+    let written: WrittenBatch;
     try {
-      written = await this.store.transaction(async (trx) => {
-        await lockChain(trx, this.store.dialect);
-        // Re-read inside the lock: another process may have appended since our last flush.
-        let { seq, hash } = await readHead(trx);
-        const records: AuditRecord[] = batch.map(({ body }) => {
-          const record = { seq: ++seq, ...body, prev_hash: hash, hash: recordHash(hash, body) };
-          hash = record.hash;
-          return record;
-        });
-        // Chunks keep a statement under SQLite's bound-parameter limit whatever maxBatch is.
-        for (let i = 0; i < records.length; i += INSERT_CHUNK) await trx.insertInto('audit_records').values(records.slice(i, i + INSERT_CHUNK)).execute();
-        const cp = this.checkpointDue(seq) ? signCheckpoint(this.signer, seq, hash, this.now().toISOString()) : undefined;
-        if (cp) await insertCheckpoint(trx, cp);
-        return { records, ...(cp ? { checkpoint: cp } : {}) };
-      });
+      written = this.sqlite
+        ? await this.sqlite.write(batch.map((w) => w.body), (head) => this.checkpointFor(head))
+        : await this.writeThroughKysely(batch);
     } catch (err) {
       this.counts.failedFlushes++;
       const failure = new ModelGateError('MG_INTERNAL', 'the audit record could not be committed', { cause: err });
@@ -201,6 +196,30 @@ export class AuditLog {
     this.head = { seq: last.seq, hash: last.hash };
     if (written.checkpoint) this.noteCheckpoint(written.checkpoint);
     batch.forEach((w, i) => w.resolve({ seq: written.records[i].seq, hash: written.records[i].hash }));
+  }
+
+  /** The portable path: PostgreSQL, or SQLite with preparedSqlite false. */
+  private writeThroughKysely(batch: Waiting[]): Promise<WrittenBatch> {
+    return this.store.transaction(async (trx) => {
+      await lockChain(trx, this.store.dialect);
+      // Re-read inside the lock: another process may have appended since our last flush.
+      let { seq, hash } = await readHead(trx);
+      const records: AuditRecord[] = batch.map(({ body }) => {
+        const record = { seq: ++seq, ...body, prev_hash: hash, hash: recordHash(hash, body) };
+        hash = record.hash;
+        return record;
+      });
+      // Chunks keep a statement under SQLite's bound-parameter limit whatever maxBatch is.
+      for (let i = 0; i < records.length; i += INSERT_CHUNK) await trx.insertInto('audit_records').values(records.slice(i, i + INSERT_CHUNK)).execute();
+      const cp = this.checkpointFor({ seq, hash });
+      if (cp) await insertCheckpoint(trx, cp);
+      return { records, ...(cp ? { checkpoint: cp } : {}) };
+    });
+  }
+
+  /** A signed checkpoint at the head a batch ends at, when one is due. */
+  private checkpointFor(head: ChainHead): AuditCheckpoint | undefined {
+    return this.checkpointDue(head.seq) ? signCheckpoint(this.signer, head.seq, head.hash, this.now().toISOString()) : undefined;
   }
 
   private checkpointDue(seq: number): boolean {
