@@ -185,6 +185,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
         await alerting.close();
         await models.unloadAll();
         await parts.limiter?.close();
+        await parts.features.close();
         await auditLog?.close();
         await store.close();
       })();

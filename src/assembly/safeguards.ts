@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { AuditEntry } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
-import { createSafeguards, type AuditSink, type Safeguards } from '../dataplane/index.ts';
+import { createSafeguards, FeatureOffload, type AuditSink, type Safeguards } from '../dataplane/index.ts';
 import type { Metrics } from '../monitoring/index.ts';
 import { VersionMonitors } from '../monitoring/version-monitors.ts';
 import { ExtractionDetector } from '../security/extraction/index.ts';
@@ -11,6 +11,8 @@ import { createRateLimiter, RateLimitPolicy, type RateLimiter } from '../securit
 
 export interface SafeguardParts {
   safeguards: Safeguards;
+  /** The feature worker: close it at shutdown. */
+  features: FeatureOffload;
   monitors: VersionMonitors;
   extraction?: ExtractionDetector;
   limiter?: RateLimiter;
@@ -52,13 +54,15 @@ export function buildSafeguards(config: Config, metrics: () => Metrics, logger: 
         },
       })
     : undefined;
+  const features = new FeatureOffload({ onWorkerError: (err) => logger.error({ err: String(err) }, 'the feature worker failed; its jobs run on the event loop') });
   const safeguards = createSafeguards({
     monitors,
+    features,
     extraction,
     rateLimits: limiter && new RateLimitPolicy(limiter, config.rateLimits),
     oodMode: (model) => config.models[model]?.ood ?? config.oodMode,
     outputPolicy: (model) => config.models[model]?.outputPolicy ?? config.outputPolicy,
     events: { onOod: (v, _reasons, rejected) => metrics().safeguards.outOfDistribution(v.name, v.version, rejected ? 'rejected' : config.oodMode) },
   });
-  return { safeguards, monitors, extraction, limiter };
+  return { safeguards, features, monitors, extraction, limiter };
 }

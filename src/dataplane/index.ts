@@ -14,6 +14,7 @@ export { createSafeguards, probabilitiesOf, type Safeguards, type SafeguardDeps,
 export type { PredictItem, PredictResult, Prediction, Predict } from './predict.ts';
 export type { ServerInfo } from './metadata.ts';
 export { validateRequest } from './validate.ts';
+export { FeatureOffload, createFeatureComputer, type FeatureSpec, type FeatureJob, type Features } from './features/index.ts';
 export { createFeedback, type Feedback, type FeedbackItem, type FeedbackResult, type FeedbackListener } from './feedback.ts';
 
 export interface DataplaneDeps {

@@ -7,7 +7,8 @@ import type { FeatureRow } from '../monitoring/profile/index.ts';
 import type { VersionMonitor, VersionMonitors } from '../monitoring/version-monitors.ts';
 import type { Tensor } from '../protocol/index.ts';
 import type { ServedVersion } from '../runtime/index.ts';
-import type { ExtractionDetector } from '../security/extraction/index.ts';
+import { rowTexts, type ExtractionDetector, type SparseVector } from '../security/extraction/index.ts';
+import { createFeatureComputer, type FeatureComputer, type FeatureJob, type FeatureOffload, type FeatureSpec, type Features } from './features/index.ts';
 import type { OutputPolicy } from '../security/output-policy.ts';
 import type { Principal } from '../security/index.ts';
 import type { RateLimitPolicy } from '../security/rate-limit/index.ts';
@@ -27,11 +28,15 @@ export interface SafeguardDeps {
   oodMode: (model: string) => OodMode;
   outputPolicy: (model: string) => OutputPolicy;
   events?: SafeguardEvents;
+  /** Computes the text features off the event loop; without it they are computed inline. */
+  features?: FeatureOffload;
 }
 
 export interface Inspection {
   monitor: VersionMonitor;
   features?: FeatureRow[];
+  /** The extraction detector's vectors of the validated rows, when it runs and the inputs are text. */
+  vectors?: SparseVector[];
   flags: Flag[];
 }
 
@@ -64,6 +69,25 @@ function labelsOf(v: ServedVersion, outputs: readonly Tensor[], probs: Tensor | 
 }
 
 export function createSafeguards(deps: SafeguardDeps) {
+  // One feature spec (and key) per version monitor: a reloaded version gets a new monitor.
+  const specs = new WeakMap<VersionMonitor, { key: string; spec: FeatureSpec; inline?: FeatureComputer }>();
+  let nextKey = 1;
+  const specOf = (monitor: VersionMonitor) => {
+    let s = specs.get(monitor);
+    if (!s) {
+      const profiler = monitor.profiler;
+      s = { key: String(nextKey++), spec: { profile: profiler?.kind === 'text' ? profiler.spec : undefined, vectors: deps.extraction?.featureOptions } };
+      specs.set(monitor, s);
+    }
+    return s;
+  };
+  const computeFeatures = (monitor: VersionMonitor, job: FeatureJob): Promise<Features> | Features => {
+    const s = specOf(monitor);
+    if (deps.features) return deps.features.compute(s.key, s.spec, job);
+    s.inline ??= createFeatureComputer(s.spec);
+    return s.inline(job);
+  };
+
   return {
     /** Before validation: refuses blocked or throttled callers and callers over their rate. */
     async admit(principal: Principal, v: ServedVersion, rows: number): Promise<void> {
@@ -76,21 +100,34 @@ export function createSafeguards(deps: SafeguardDeps) {
       await deps.rateLimits?.check(principal.id, v.name, rows);
     },
 
-    /** Profiles the inputs as sent (before normalisation erases evasion evidence) and scores them. */
-    inspect(v: ServedVersion, raw: readonly Tensor[]): Inspection {
+    /** Whether inspect() can refuse the request (OOD `reject`): then it must finish before the model runs. */
+    screens(v: ServedVersion): boolean {
+      return deps.oodMode(v.name) === 'reject' && deps.monitors.for(v).ood !== undefined;
+    },
+
+    /**
+     * Profiles the inputs as sent (before normalisation erases evasion evidence) and scores them, and
+     * computes the extraction vectors of the validated inputs. Text work runs off the event loop when
+     * a feature worker is configured; unless screens() says so, callers run the model meanwhile.
+     */
+    async inspect(v: ServedVersion, raw: readonly Tensor[], valid: readonly Tensor[]): Promise<Inspection> {
       const monitor = deps.monitors.for(v);
       const out: Inspection = { monitor, flags: [] };
       const profiler = monitor.profiler;
       const mode = deps.oodMode(v.name);
       const scoring = mode !== 'off' && monitor.ood !== undefined;
       // Profiling is the costliest step of this path: skipped when nothing would read the features.
-      if (!profiler || (!scoring && !monitor.drift)) return out;
-      const input = raw.find((t) => t.name === profiler.input);
-      if (!input) return out;
-      out.features = profiler.kind === 'text'
-        ? profiler.profile(input.data as string[])
-        : profiler.profileTensor(input.data as ArrayLike<number>, input.shape);
-      if (!scoring || !monitor.ood) return out;
+      const input = profiler && (scoring || monitor.drift) ? raw.find((t) => t.name === profiler.input) : undefined;
+      const job: FeatureJob = {};
+      if (input && profiler?.kind === 'text') job.profile = input.data as string[];
+      else if (input && profiler?.kind === 'numeric') out.features = profiler.profileTensor(input.data as ArrayLike<number>, input.shape);
+      if (deps.extraction) job.vectors = rowTexts(valid);
+      if (job.profile || job.vectors) {
+        const f = await computeFeatures(monitor, job);
+        if (f.rows) out.features = f.rows;
+        if (f.vectors) out.vectors = f.vectors;
+      }
+      if (!scoring || !monitor.ood || !out.features) return out;
       const reasons = new Set<string>();
       for (const row of out.features) for (const r of monitor.ood.scoreRow(row).reasons) reasons.add(r);
       if (reasons.size === 0) return out;
@@ -110,7 +147,7 @@ export function createSafeguards(deps: SafeguardDeps) {
       const modelPolicy = deps.outputPolicy(v.name);
       let policy = modelPolicy;
       if (deps.extraction && probs) {
-        const result = deps.extraction.observe({ principal: principal.id, model: v.name, inputs, probabilities: probs });
+        const result = deps.extraction.observe({ principal: principal.id, model: v.name, inputs, probabilities: probs, ...(seen.vectors && { vectors: seen.vectors }) });
         if (result.level !== 'none') flags.push('extraction-suspect');
         policy = deps.extraction.outputPolicyFor(principal.id, v.name, modelPolicy);
         if (policy.mode !== modelPolicy.mode) flags.push('degraded-output');

@@ -1,7 +1,7 @@
 // createProfiler: turns live inputs into the per-row feature values the baseline summarises, for text
 // models (length, tokens, OOV share, character classes) and numeric ones (one feature per column).
 import { errors, ModelGateError } from '../../errors.ts';
-import type { Baseline, Summary } from './baseline.ts';
+import type { Baseline, Summary, TextProfileSpec } from './baseline.ts';
 import { createTextFeatures, TEXT_FEATURES, TEXT_LOG_SCALE } from './text.ts';
 
 /** Feature name -> value for one input row; NaN where the feature is undefined for the row. */
@@ -23,6 +23,8 @@ interface ProfilerBase {
 
 export interface TextProfiler extends ProfilerBase {
   kind: 'text';
+  /** What a row is computed from, so the same rows can be computed elsewhere (createTextFeatures). */
+  spec: TextProfileSpec;
   profile(texts: readonly string[]): FeatureRow[];
 }
 
@@ -43,7 +45,7 @@ export function createProfiler(baseline: Baseline): Profiler {
   if (spec.kind === 'text') {
     const computer = createTextFeatures(spec);
     const features = known(baseline, TEXT_FEATURES, (name) => (TEXT_LOG_SCALE.has(name) ? 'log' : 'linear'));
-    return { kind: 'text', input: spec.input, features, profile: (texts) => texts.map((t) => computer.row(t)) };
+    return { kind: 'text', input: spec.input, spec, features, profile: (texts) => texts.map((t) => computer.row(t)) };
   }
   const names = numericFeatureNames(baseline, spec.input);
   const features = known(baseline, names, () => 'linear');

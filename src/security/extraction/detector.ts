@@ -7,6 +7,7 @@ import { stricterPolicy, type OutputPolicy } from '../output-policy.ts';
 import { actionRank, levelRank, type Action, type ExtractionSettings, type Level } from './config.ts';
 import { actionForLevel, advance, initialLadder, type LadderState } from './ladder.ts';
 import type { ModelProfile } from './profile.ts';
+import type { FeatureOptions, SparseVector } from './features.ts';
 import { probabilityRows, rowVectors, type ProbabilityRows } from './queries.ts';
 import { scoreOf, SignalState, type Signals } from './signals.ts';
 import { LruMap } from './windows.ts';
@@ -18,6 +19,9 @@ export interface ExtractionObservation {
   inputs: readonly Tensor[];
   /** The model's class probabilities for those rows, before any output policy. */
   probabilities: ProbabilityRows;
+  /** The rows' vectors when the caller computed them already (textFeatures of rowTexts(inputs) with
+   * `featureOptions`, e.g. off the event loop); otherwise they are computed from the inputs here. */
+  vectors?: readonly SparseVector[];
 }
 
 export interface ExtractionVerdict {
@@ -78,6 +82,11 @@ export class ExtractionDetector {
     for (const [model, p] of Object.entries(options.profiles ?? {})) this.profiles.set(model, p);
   }
 
+  /** How text rows become vectors: what a caller computing `vectors` itself must use. */
+  get featureOptions(): FeatureOptions {
+    return this.settings.features;
+  }
+
   /** Registers a listener for every level change; returns the function that removes it. */
   onEscalation(listener: (e: ExtractionEvent) => void): () => void {
     this.listeners.add(listener);
@@ -95,7 +104,7 @@ export class ExtractionDetector {
     const key = keyOf(o.principal, o.model);
     const t = this.states.get(key) ?? this.track(key, o.model, now);
     const profile = this.profiles.get(o.model);
-    const vectors = rowVectors(o.inputs, this.settings.features, profile?.numericScale);
+    const vectors = o.vectors ?? rowVectors(o.inputs, this.settings.features, profile?.numericScale);
     const probs = probabilityRows(o.probabilities);
     const rows = Math.min(vectors.length, probs.length);
     for (let i = 0; i < rows; i++) t.signals.observe(vectors[i], probs[i], now);

@@ -20,5 +20,6 @@ export {
 } from './config.ts';
 export { lowMarginShareFromHistogram, type Histogram, type ModelProfile } from './profile.ts';
 export type { SignalReading, Signals } from './signals.ts';
-export type { NumericScale, ProbabilityRows } from './queries.ts';
+export { rowTexts, type NumericScale, type ProbabilityRows } from './queries.ts';
+export { textFeatures, type FeatureOptions, type SparseVector } from './features.ts';
 export { shapiroWilk, type ShapiroWilkResult } from './shapiro-wilk.ts';

@@ -17,20 +17,30 @@ export type ProbabilityRows = Tensor | readonly ArrayLike<number>[];
  * the numeric inputs' row slices are concatenated and used as they are (standardised if a scale is given).
  */
 export function rowVectors(inputs: readonly Tensor[], opts: FeatureOptions, scale?: NumericScale): SparseVector[] {
-  const rows = inputs.length > 0 ? Math.max(0, ...inputs.map((t) => t.shape[0] ?? 1)) : 0;
-  const text = inputs.filter((t) => t.datatype === 'BYTES');
+  const texts = rowTexts(inputs);
+  if (texts) return texts.map((t) => textFeatures(t, opts));
+  const rows = rowCount(inputs);
   const numeric = inputs.filter((t) => t.datatype !== 'BYTES');
   const out: SparseVector[] = [];
   for (let r = 0; r < rows; r++) {
-    if (text.length > 0) {
-      out.push(textFeatures(text.map((t) => rowSlice(t, r).join('\n')).join('\n'), opts));
-    } else {
-      const values: number[] = [];
-      for (const t of numeric) for (const v of rowSlice(t, r)) values.push(Number(v));
-      out.push(numericFeatures(values, opts, scale));
-    }
+    const values: number[] = [];
+    for (const t of numeric) for (const v of rowSlice(t, r)) values.push(Number(v));
+    out.push(numericFeatures(values, opts, scale));
   }
   return out;
+}
+
+const rowCount = (inputs: readonly Tensor[]) => (inputs.length > 0 ? Math.max(0, ...inputs.map((t) => t.shape[0] ?? 1)) : 0);
+
+/** The text a query row is hashed from: its BYTES inputs' values joined by newlines; undefined when the
+ * request has no text input (numeric rows are vectorised as they are). */
+export function rowTexts(inputs: readonly Tensor[]): string[] | undefined {
+  const text = inputs.filter((t) => t.datatype === 'BYTES');
+  if (text.length === 0) return undefined;
+  const rows = rowCount(inputs);
+  // One input of one string per row (the common case) needs no joining.
+  if (text.length === 1 && text[0].data.length === rows) return Array.from(text[0].data as ArrayLike<string>, String);
+  return Array.from({ length: rows }, (_, r) => text.map((t) => rowSlice(t, r).join('\n')).join('\n'));
 }
 
 function rowSlice(t: Tensor, r: number): (string | number | bigint)[] {
