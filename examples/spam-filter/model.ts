@@ -1,4 +1,4 @@
-// The trainer's in-memory spam filter: the same tokenizer, TF-IDF and logistic regression as the ONNX
+// The trainer's in-memory spam filter: the same tokenizer, binary TF-IDF and logistic regression as the ONNX
 // graph, in TypeScript. Tests hold the two to the same answers on every held-out message.
 import { tokenize } from './text-features.ts';
 import { vectorize, type Vocabulary } from './vectorizer.ts';

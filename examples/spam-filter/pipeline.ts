@@ -1,4 +1,4 @@
-// Trains the spam filter end to end: tokens, vocabulary, TF-IDF, logistic regression, held-out metrics,
+// Trains the spam filter end to end: tokens, vocabulary, binary TF-IDF, logistic regression, held-out metrics,
 // baseline, then writes model.onnx and manifest.json. The CLI (train.ts) and the tests both call this.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ export interface TrainOptions {
 
 export const DEFAULT_OPTIONS: TrainOptions = {
   seed: 20020822,
-  vocabSize: 10000,
+  vocabSize: 20000,
   minDf: 3,
   epochs: 30,
   batchSize: 32,
@@ -87,7 +87,8 @@ export function trainSpamFilter(input: TrainInput, options: TrainOptions, progre
 
   const baseline = buildBaseline(input.train, trainTokens, model);
   const description =
-    `Spam filter for raw email text (headers and body): TF-IDF of lower-cased unigrams and bigrams ` +
+    `Spam filter for raw email text (headers and body): binary TF-IDF (IDF of each known n-gram present, ` +
+    `L2-normalised) of lower-cased unigrams and bigrams ` +
     `with logistic regression, in one ONNX graph. Trained on ${input.source}.`;
   const manifest = serializeManifest(
     buildManifest({
