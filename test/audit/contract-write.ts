@@ -12,7 +12,7 @@ import { appendMany, entry, testKey, withLog } from './helpers.ts';
 const CHILD = fileURLToPath(new URL('./append-child.ts', import.meta.url));
 
 /** Runs the append child; kills it with SIGKILL once it has printed killAfter seqs (0: let it finish). */
-function runChild(target: StoreTarget, limit: number, label: string, killAfter = 0): Promise<number[]> {
+export function runChild(target: StoreTarget, limit: number, label: string, killAfter = 0): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(target.options), target.dir, String(limit), label], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
