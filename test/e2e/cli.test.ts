@@ -23,7 +23,13 @@ function cli(...args: string[]): { code: number | null; out: string; err: string
   const r = spawnSync(process.execPath, ['bin/modelgate.js', ...args], { encoding: 'utf8', env: { ...process.env, MODELGATE_ADMIN_URL: mg.adminUrl, MODELGATE_TOKEN: mg.token } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const json = (r: { out: string }) => JSON.parse(r.out);
+function json(r: { code: number | null; out: string; err: string }): any {
+  try {
+    return JSON.parse(r.out);
+  } catch {
+    throw new Error(`the command printed no JSON (exit ${r.code}): ${r.out.slice(0, 300)} ${r.err.slice(0, 300)}`);
+  }
+}
 
 test('package, verify and upload a second version, then promote and roll back', () => {
   const manifest = JSON.parse(readFileSync('examples/models/spam-filter/1/manifest.json', 'utf8'));
