@@ -117,6 +117,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     safeguards: parts.safeguards,
     audit,
     rollouts,
+    payloadCapture: (model) => config.models[model]?.payloadCapture,
     monitors: parts.monitors,
     readinessChecks: [storeCheck(store)],
   });

@@ -2,6 +2,7 @@
 // of its text inputs in the record, e.g. to investigate abuse. Sampling is decided by a hash of the
 // request id, so the same request is captured (or not) on every replica and on a retry.
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { ModelGateError } from '../errors.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { JsonValue } from './types.ts';
@@ -49,6 +50,17 @@ export function sampleFraction(requestId: string): number {
   const digest = createHash('sha256').update('modelgate-audit-sample\0').update(requestId, 'utf8').digest();
   return digest.readUIntBE(0, 6) / 2 ** 48;
 }
+
+/** A model's capture policy in the config file (`models.<name>.payloadCapture`); naming it turns capture
+ * on unless `capture` is false. */
+export const payloadCaptureSchema = z
+  .object({
+    capture: z.boolean().default(true),
+    sampleRate: z.number().min(0).max(1).describe('fraction of requests captured, chosen by a hash of the request id'),
+    redact: z.array(z.enum(['email', 'card', 'phone', 'ipv4'])).optional().describe('what to mask; default all'),
+    maxChars: z.number().int().min(1).max(1_048_576).optional().describe('characters kept per string after redaction; default 4096'),
+  })
+  .strict();
 
 export function checkCapturePolicy(policy: PayloadCapturePolicy): void {
   if (!(policy.sampleRate >= 0 && policy.sampleRate <= 1)) throw new ModelGateError('MG_CONFIG_INVALID', 'payload capture sampleRate must be between 0 and 1');

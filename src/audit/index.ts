@@ -5,7 +5,7 @@ export { verifyAuditLog, type AuditProblem, type BrokenLink, type VerifyOptions,
 export { queryAuditRecords, exportAuditJsonl, type AuditFilter, type AuditPage } from './query.ts';
 export { archiveAuditLog, type ArchiveOptions, type ArchiveResult } from './archive.ts';
 export {
-  capturePayload, checkCapturePolicy, redactText, sampleFraction, REDACTION_KINDS,
+  capturePayload, checkCapturePolicy, payloadCaptureSchema, redactText, sampleFraction, REDACTION_KINDS,
   type PayloadCapturePolicy, type RedactionKind,
 } from './capture.ts';
 export { canonicalInputHash } from './input-hash.ts';

@@ -9,6 +9,7 @@ import { outputPolicySchema } from '../security/output-policy.ts';
 import { rateLimitsSchema } from '../security/rate-limit/config.ts';
 import { identitySettingsSchema } from '../security/identity/settings.ts';
 import { alertsConfigSchema } from '../monitoring/alerts/config.ts';
+import { payloadCaptureSchema } from '../audit/capture.ts';
 
 export const OOD_MODES = ['off', 'record', 'flag', 'reject'] as const;
 
@@ -31,5 +32,6 @@ export const perModelSchema = z
   .object({
     outputPolicy: outputPolicySchema.optional(),
     ood: z.enum(OOD_MODES).optional().describe('what to do with an out-of-distribution request'),
+    payloadCapture: payloadCaptureSchema.optional().describe('keep a sampled, redacted copy of the inputs in the audit record'),
   })
   .strict();

@@ -1,4 +1,5 @@
 // The dataplane: inference, simple prediction, metadata and health, free of any transport.
+import type { PayloadCapturePolicy } from '../audit/index.ts';
 import type { DecodeLimits } from '../protocol/index.ts';
 import type { ModelSet } from '../registry/index.ts';
 import { createInfer, type AuditSink, type InferenceObserver } from './infer.ts';
@@ -26,6 +27,8 @@ export interface DataplaneDeps {
   safeguards?: Safeguards;
   audit?: AuditSink;
   rollouts?: RolloutController;
+  /** A model's payload capture policy; without it (or for a model without one) inputs are only hashed. */
+  payloadCapture?: (model: string) => PayloadCapturePolicy | undefined;
   /** Where feedback labels go; without monitors, feedback finds no request. */
   monitors?: VersionMonitors;
   /** Dependencies readiness waits on (the store); each resolves true when reachable. */

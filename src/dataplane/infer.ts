@@ -1,7 +1,7 @@
 // The inference use case, transport-free: authorize, pick the version, admit (extraction gate, rate
 // limits), validate, inspect, run through the batcher under a deadline, observe the answer and apply
 // the caller's output policy. Every transport (REST today) calls this.
-import { canonicalInputHash, type AuditEntry, type OutputSummary } from '../audit/index.ts';
+import { canonicalInputHash, capturePayload, type AuditEntry, type OutputSummary, type PayloadCapturePolicy } from '../audit/index.ts';
 import { errors, isModelGateError, type ErrorCode } from '../errors.ts';
 import type { InferenceRequest, InferenceResponse, Tensor } from '../protocol/index.ts';
 import type { ModelSet } from '../registry/index.ts';
@@ -46,6 +46,8 @@ export interface InferDeps {
   observer?: InferenceObserver;
   safeguards?: Safeguards;
   rollouts?: RolloutController;
+  /** A model's payload capture policy (config `models.<name>.payloadCapture`); none: inputs only hashed. */
+  payloadCapture?: (model: string) => PayloadCapturePolicy | undefined;
   isDraining: () => boolean;
 }
 
@@ -88,6 +90,11 @@ function summarize(served: ServedVersion, outputs: readonly Tensor[], labels: re
 export interface Resolved {
   served: ServedVersion;
   decision?: RouteDecision;
+}
+
+function capturedPayload(policy: PayloadCapturePolicy | undefined, requestId: string, inputs: readonly Tensor[]): Pick<AuditEntry, 'payload'> {
+  const payload = capturePayload(policy, requestId, inputs);
+  return payload === undefined ? {} : { payload };
 }
 
 export function createInfer(deps: InferDeps) {
@@ -137,6 +144,8 @@ export function createInfer(deps: InferDeps) {
         version: served.version,
         route: arm,
         inputSha256: canonicalInputHash(request.inputs),
+        // As received (before normalisation), sampled and redacted, only when the model asks for it.
+        ...capturedPayload(deps.payloadCapture?.(served.name), ctx.requestId, request.inputs),
         output: summarize(served, outputs, answered.labels),
         flags: answered.flags,
         status: 200,
