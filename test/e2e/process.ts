@@ -39,11 +39,15 @@ export async function startModelgate(command: 'serve' | 'quickstart', args: stri
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  let ready = false;
+  for (let i = 0; i < 600 && !ready; i++) {
     if (proc.exitCode !== null) throw new Error(`modelgate exited early:\n${out}`);
-    const ok = await fetch(`${url}/v2/health/ready`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`${url}/v2/health/ready`).then((r) => r.ok, () => false);
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!ready) {
+    proc.kill('SIGKILL');
+    throw new Error(`modelgate was not ready within 60 s:\n${out}`);
   }
   const token = readFileSync(join(dataDir, 'admin.token'), 'utf8').trim();
   return { proc, url, adminUrl: `http://127.0.0.1:${adminPort}`, token, dataDir, output: () => out, exited };
