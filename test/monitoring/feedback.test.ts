@@ -30,6 +30,36 @@ describe('FeedbackTracker', () => {
     assert.throws(() => referenceFromManifest({ accuracy: 0.9 }), (e) => isModelGateError(e) && e.code === 'MG_PACKAGE_INVALID');
   });
 
+  it('a metric hovering at the threshold gives one decay signal; the verdict clears within half the allowed drop', () => {
+    const signals: FeedbackStatus[] = [];
+    // A window larger than the sequence: accuracy is cumulative, so each step below is exact.
+    const t = new FeedbackTracker({
+      reference: { positiveLabel: 'spam', accuracy: 0.9 },
+      config: { windowSize: 1000, minLabelled: 100, maxDrop: 0.05, metrics: ['accuracy'] },
+      onDecay: (st) => signals.push(st),
+    });
+    let n = 0;
+    const label = (right: number, wrong: number) => {
+      for (let i = 0; i < right + wrong; i++, n++) {
+        t.recordPrediction(`h${n}`, 'spam');
+        t.addLabel(`h${n}`, i < right ? 'spam' : 'ham');
+      }
+    };
+    label(84, 16); // 84/100 = 0.840: drop 0.060 > 0.05
+    assert.equal(signals.length, 1);
+    assert.ok(t.current().decayed);
+    label(15, 0); // 99/115 = 0.861: drop 0.039, under 0.05 but not under 0.025
+    assert.ok(t.current().decayed, 'still decayed: not back within half the allowed drop');
+    label(0, 4); // 99/119 = 0.832: across the threshold again
+    assert.equal(signals.length, 1, 'no second signal while it stays decayed');
+    label(42, 0); // 141/161 = 0.876: drop 0.024, recovered
+    assert.equal(t.current().decayed, false);
+    assert.deepEqual(t.current().drops, []);
+    label(0, 12); // 141/173 = 0.815: decays again, a new signal
+    assert.equal(signals.length, 2);
+    assert.equal(signals[1].drops[0].metric, 'accuracy');
+  });
+
   it('computes confusion-based metrics exactly', () => {
     const t = tracker({ windowSize: 10, minLabelled: 1 });
     const pairs = [['spam', 'spam'], ['spam', 'ham'], ['ham', 'spam'], ['ham', 'ham'], ['spam', 'spam']];

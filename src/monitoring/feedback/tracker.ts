@@ -118,12 +118,15 @@ export class FeedbackTracker {
     const labelled = this.confusion.total;
     const judged = labelled >= this.config.minLabelled;
     const drops: MetricDrop[] = [];
+    // Hysteresis: a decayed verdict clears only once every metric is back within half the allowed
+    // drop, so a metric hovering at the threshold gives one decay signal, not one per crossing.
+    const allowed = this.wasDecayed ? this.config.maxDrop / 2 : this.config.maxDrop;
     if (judged) {
       for (const metric of this.config.metrics) {
         const reference = this.reference[metric];
         if (reference === undefined) continue;
         const drop = reference - metrics[metric];
-        if (drop > this.config.maxDrop) drops.push({ metric, reference, current: metrics[metric], drop });
+        if (drop > allowed) drops.push({ metric, reference, current: metrics[metric], drop });
       }
     }
     return { labelled, totalLabelled: this.total, metrics, reference: this.reference, drops, judged, decayed: drops.length > 0 };
