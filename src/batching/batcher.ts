@@ -132,16 +132,26 @@ export class Batcher {
     } catch (err) {
       work = Promise.reject(err);
     }
+    // The next batch goes to the engine before the callers of this one are resumed: their
+    // continuations (answering, auditing) run on this thread and would leave the engine idle meanwhile.
     work.then(
-      (parts) => batch.forEach((it, i) => it.resolve(parts[i])),
-      (err) => batch.forEach((it) => it.reject(err)),
-    ).finally(() => {
-      this.observer.onBatchDone?.(performance.now() - now);
-      this.inFlight--;
-      this.schedule();
-      if (this.queue.length === 0 && this.inFlight === 0) {
-        for (const w of this.idleWaiters.splice(0)) w();
-      }
-    });
+      (parts) => {
+        this.finish(now);
+        batch.forEach((it, i) => it.resolve(parts[i]));
+      },
+      (err) => {
+        this.finish(now);
+        batch.forEach((it) => it.reject(err));
+      },
+    );
+  }
+
+  private finish(started: number): void {
+    this.observer.onBatchDone?.(performance.now() - started);
+    this.inFlight--;
+    this.schedule();
+    if (this.queue.length === 0 && this.inFlight === 0) {
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
   }
 }

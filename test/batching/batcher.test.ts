@@ -97,3 +97,20 @@ test('drain waits for queued and running work', async () => {
   assert.deepEqual(sizes, [1]);
   assert.equal((await p)[0].data[0], 2);
 });
+
+test('the next batch reaches the engine before the callers of the finished one resume', async () => {
+  const events: string[] = [];
+  let call = 0;
+  const run: RunBatch = async (inputs) => {
+    const n = ++call;
+    events.push(`dispatch ${n}`);
+    await new Promise((r) => setImmediate(r));
+    return [{ name: 'y', datatype: 'FP32', shape: inputs[0].shape, data: inputs[0].data as Float32Array }];
+  };
+  const b = new Batcher('m', run, opts);
+  // The first request runs alone; the next two queue behind it and form the second batch.
+  const first = b.submit(row(1), ['y']).then(() => events.push('caller of batch 1 resumes'));
+  const rest = [2, 3].map((v) => b.submit(row(v), ['y']));
+  await Promise.all([first, ...rest]);
+  assert.deepEqual(events.slice(0, 3), ['dispatch 1', 'dispatch 2', 'caller of batch 1 resumes']);
+});
