@@ -8,7 +8,7 @@ import type { Tensor } from '../protocol/types.ts';
 import type { JsonValue } from './types.ts';
 
 export type RedactionKind = 'email' | 'phone' | 'card' | 'ipv4';
-export const REDACTION_KINDS: readonly RedactionKind[] = ['email', 'card', 'phone', 'ipv4'];
+export const REDACTION_KINDS = ['email', 'card', 'phone', 'ipv4'] as const satisfies readonly RedactionKind[];
 
 export interface PayloadCapturePolicy {
   capture: boolean;
@@ -57,7 +57,7 @@ export const payloadCaptureSchema = z
   .object({
     capture: z.boolean().default(true),
     sampleRate: z.number().min(0).max(1).describe('fraction of requests captured, chosen by a hash of the request id'),
-    redact: z.array(z.enum(['email', 'card', 'phone', 'ipv4'])).optional().describe('what to mask; default all'),
+    redact: z.array(z.enum(REDACTION_KINDS)).optional().describe('what to mask; default all'),
     maxChars: z.number().int().min(1).max(1_048_576).optional().describe('characters kept per string after redaction; default 4096'),
   })
   .strict();

@@ -136,12 +136,18 @@ export class Batcher {
     // continuations (answering, auditing) run on this thread and would leave the engine idle meanwhile.
     work.then(
       (parts) => {
-        this.finish(now);
-        batch.forEach((it, i) => it.resolve(parts[i]));
+        try {
+          this.finish(now);
+        } finally {
+          batch.forEach((it, i) => it.resolve(parts[i]));
+        }
       },
       (err) => {
-        this.finish(now);
-        batch.forEach((it) => it.reject(err));
+        try {
+          this.finish(now);
+        } finally {
+          batch.forEach((it) => it.reject(err));
+        }
       },
     );
   }

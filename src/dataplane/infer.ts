@@ -115,16 +115,19 @@ export function createInfer(deps: InferDeps) {
     try {
       await deps.safeguards?.admit(principal, served, rowsOf(request.inputs));
       const valid = validateRequest(served, request);
-      const inspecting = deps.safeguards?.inspect(served, request.inputs, valid.inputs);
-      // An OOD screen refuses before the model runs; otherwise the features are computed meanwhile.
-      if (inspecting && deps.safeguards?.screens(served)) await inspecting;
-      inspecting?.catch(() => undefined); // awaited below; a failed run must not leave it unhandled
-      if (decision?.shadow && deps.rollouts) {
-        mirror(deps.rollouts, deps.models, model, decision.shadow.version, ctx.requestId, request.inputs, deps.requestTimeoutMs);
-      }
-      const outputs = await withDeadline(deps.requestTimeoutMs, (signal) => served.infer(valid.inputs, valid.outputs, signal));
-      if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, performance.now() - started, firstLabel(served, outputs));
-      const seen = await inspecting;
+      // One deadline covers the inspection and the run: neither may hold the request past it.
+      const { outputs, seen } = await withDeadline(deps.requestTimeoutMs, async (signal) => {
+        const inspecting = deps.safeguards?.inspect(served, request.inputs, valid.inputs);
+        inspecting?.catch(() => undefined); // awaited below; a failed run must not leave it unhandled
+        // An OOD screen refuses before the model runs; otherwise the features are computed meanwhile.
+        if (inspecting && deps.safeguards?.screens(served)) await inspecting;
+        if (decision?.shadow && deps.rollouts) {
+          mirror(deps.rollouts, deps.models, model, decision.shadow.version, ctx.requestId, request.inputs, deps.requestTimeoutMs);
+        }
+        const out = await served.infer(valid.inputs, valid.outputs, signal);
+        if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, performance.now() - started, firstLabel(served, out));
+        return { outputs: out, seen: await inspecting };
+      });
       const answered = seen && deps.safeguards
         ? deps.safeguards.answer(principal, served, ctx.requestId, valid.inputs, outputs, seen)
         : { policy: FULL_OUTPUT, flags: [] };

@@ -8,7 +8,7 @@ import type { VersionMonitor, VersionMonitors } from '../monitoring/version-moni
 import type { Tensor } from '../protocol/index.ts';
 import type { ServedVersion } from '../runtime/index.ts';
 import { rowTexts, type ExtractionDetector, type SparseVector } from '../security/extraction/index.ts';
-import { createFeatureComputer, type FeatureComputer, type FeatureJob, type FeatureOffload, type FeatureSpec, type Features } from './features/index.ts';
+import { createFeatureComputer, featureKey, type FeatureComputer, type FeatureJob, type FeatureOffload, type FeatureSpec, type Features } from './features/index.ts';
 import type { OutputPolicy } from '../security/output-policy.ts';
 import type { Principal } from '../security/index.ts';
 import type { RateLimitPolicy } from '../security/rate-limit/index.ts';
@@ -71,12 +71,11 @@ function labelsOf(v: ServedVersion, outputs: readonly Tensor[], probs: Tensor | 
 export function createSafeguards(deps: SafeguardDeps) {
   // One feature spec (and key) per version monitor: a reloaded version gets a new monitor.
   const specs = new WeakMap<VersionMonitor, { key: string; spec: FeatureSpec; inline?: FeatureComputer }>();
-  let nextKey = 1;
   const specOf = (monitor: VersionMonitor) => {
     let s = specs.get(monitor);
     if (!s) {
       const profiler = monitor.profiler;
-      s = { key: String(nextKey++), spec: { profile: profiler?.kind === 'text' ? profiler.spec : undefined, vectors: deps.extraction?.featureOptions } };
+      s = { key: featureKey(), spec: { profile: profiler?.kind === 'text' ? profiler.spec : undefined, vectors: deps.extraction?.featureOptions } };
       specs.set(monitor, s);
     }
     return s;

@@ -104,7 +104,8 @@ export async function reloadEndpoint(core: Core, endpoint: string, options: { lo
   const liveRow = await liveRollout(db, endpoint);
   const live = liveRow ? toRollout(liveRow) : null;
   // Two reloads of one endpoint can overlap (a poll and an operation's refresh): the slower one may
-  // hold an older row, and must not put it back over the newer one.
+  // hold an older row, and must not put it back over the newer one. Versions it prepared for that
+  // older row stay loaded until the serving controller's next reconcile unloads what no policy uses.
   const newest = core.cache.get(endpoint);
   if (newest && newest !== old && newest.record.revision > record.revision) return;
   core.cache.set(endpoint, { record, live });

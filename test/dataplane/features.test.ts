@@ -33,6 +33,8 @@ test('the worker computes exactly the inline rows and vectors, each caller getti
     });
     assert.equal(results[0].vectors, undefined, 'no vectors asked, none computed');
     assert.ok((results[1].rows?.[0]['text.tokens'] ?? 0) > 0);
+    // Computed by the worker, not by the inline fallback that gives the same values.
+    assert.deepEqual(offload.counts, { worker: texts.length, inline: 0, failed: 0, workerStarts: 1 });
   } finally {
     await offload.close();
   }
@@ -51,10 +53,45 @@ test('jobs of a worker that dies, and jobs after close, are computed inline', as
     await (offload as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
     const got = await Promise.all(inFlight);
     got.forEach((f, i) => assert.deepEqual(plain(f), plain(inline({ vectors: [texts[i]] }))));
+    assert.equal(offload.counts.inline, texts.length);
+    assert.equal(errors.length, 1, 'the unasked stop is reported once');
     // A new worker starts for the next job.
     assert.deepEqual(plain(await offload.compute('spam', s, { profile: [texts[1]] })), plain(inline({ profile: [texts[1]] })));
     await offload.close();
     assert.deepEqual(plain(await offload.compute('spam', s, { profile: [texts[2]] })), plain(inline({ profile: [texts[2]] })));
+  } finally {
+    await offload.close();
+  }
+});
+
+test('a job that fails rejects its own request only; the worker and the other jobs go on', async () => {
+  const s = spec();
+  const offload = new FeatureOffload();
+  try {
+    const texts = spamSplit().test.map((r) => r.text).slice(0, 5);
+    const good = texts.map((t) => offload.compute('spam', s, { profile: [t] }));
+    const bad = offload.compute('spam', s, { vectors: [null as unknown as string] });
+    await assert.rejects(bad);
+    assert.equal((await Promise.all(good)).length, 5);
+    assert.ok((await offload.compute('spam', s, { profile: [texts[0]] })).rows);
+    assert.equal(offload.counts.workerStarts, 1, 'the worker was not restarted');
+  } finally {
+    await offload.close();
+  }
+});
+
+test('a worker stuck on a job is stopped after stallMs; its jobs fail, later jobs get a new worker', async () => {
+  // A token pattern outside the scanning fast path that backtracks for ever on this text.
+  const stuck: FeatureSpec = { profile: { kind: 'text', input: 'text', lowercase: false, truncateAtNul: false, tokenPattern: '(a+)+$', vocabulary: [] } };
+  const errors: unknown[] = [];
+  const offload = new FeatureOffload({ stallMs: 300, onWorkerError: (e) => errors.push(e) });
+  try {
+    const hung = offload.compute('stuck', stuck, { profile: ['a'.repeat(40) + 'b'] });
+    await assert.rejects(hung, { code: 'MG_INTERNAL', message: /in time/ });
+    assert.match(String(errors[0]), /more than 300 ms/);
+    const s = spec();
+    assert.ok((await offload.compute('spam', s, { profile: ['Hello there'] })).rows);
+    assert.equal(offload.counts.workerStarts, 2);
   } finally {
     await offload.close();
   }

@@ -59,12 +59,21 @@ test('out-of-distribution text is flagged by default and refused where the model
   assert.equal(flagged.statusCode, 200);
   assert.ok(flagged.json().flags.includes('out-of-distribution'));
   assert.match(String(flagged.headers['x-modelgate-flags']), /out-of-distribution/);
+  // Engine calls of spam-strict so far, from the batch-size histogram.
+  const batches = async () => {
+    const text = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+    const m = /^modelgate_batch_size_count\{[^}]*model="spam-strict"[^}]*\} (\d+)$/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  const before = await batches();
   const refused = await predict('spam-strict', emoji);
   assert.equal(refused.statusCode, 400);
   assert.match(refused.json().error, /out of distribution for this model: .+/);
+  assert.equal(await batches(), before, 'refused before the model ran');
   const { spam } = loadSplit().test.reduce((acc, e) => (e.label === 'spam' && acc.spam.push(e.text), acc), { spam: [] as string[] });
   const real = await predict('spam-strict', spam.find((s) => s.length > 3000 && s.length < 8000)!);
   assert.equal(real.statusCode, 200, 'real mail passes the same check');
+  assert.equal(await batches(), before + 1, 'the batch count does count engine calls');
   const audited = (await auditor('flag=out-of-distribution')).json().records;
   assert.ok(audited.some((r: { status: number }) => r.status === 200) && audited.some((r: { status: number }) => r.status === 400));
 });

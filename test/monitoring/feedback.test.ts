@@ -50,6 +50,7 @@ describe('FeedbackTracker', () => {
     assert.ok(t.current().decayed);
     label(15, 0); // 99/115 = 0.861: drop 0.039, under 0.05 but not under 0.025
     assert.ok(t.current().decayed, 'still decayed: not back within half the allowed drop');
+    assert.deepEqual(t.current().drops, [], 'drops list only the metrics beyond maxDrop itself');
     label(0, 4); // 99/119 = 0.832: across the threshold again
     assert.equal(signals.length, 1, 'no second signal while it stays decayed');
     label(42, 0); // 141/161 = 0.876: drop 0.024, recovered

@@ -120,16 +120,19 @@ export class FeedbackTracker {
     const drops: MetricDrop[] = [];
     // Hysteresis: a decayed verdict clears only once every metric is back within half the allowed
     // drop, so a metric hovering at the threshold gives one decay signal, not one per crossing.
-    const allowed = this.wasDecayed ? this.config.maxDrop / 2 : this.config.maxDrop;
+    // `drops` always lists the metrics beyond maxDrop itself.
+    let recovering = false;
     if (judged) {
       for (const metric of this.config.metrics) {
         const reference = this.reference[metric];
         if (reference === undefined) continue;
         const drop = reference - metrics[metric];
-        if (drop > allowed) drops.push({ metric, reference, current: metrics[metric], drop });
+        if (drop > this.config.maxDrop) drops.push({ metric, reference, current: metrics[metric], drop });
+        else if (drop > this.config.maxDrop / 2) recovering = true;
       }
     }
-    return { labelled, totalLabelled: this.total, metrics, reference: this.reference, drops, judged, decayed: drops.length > 0 };
+    const decayed = drops.length > 0 || (judged && this.wasDecayed && recovering);
+    return { labelled, totalLabelled: this.total, metrics, reference: this.reference, drops, judged, decayed };
   }
 
   /** Metrics of each completed block of windowSize labels, oldest first (bounded by historySize). */
