@@ -23,6 +23,9 @@ if (r.engine) {
     const limit = b.batch === r.engine.limit.batch ? ' (the limit)' : '';
     console.log(`| ${b.batch} | ${b.calls} | ${n(b.rowsPerSecond)}${limit} | ${fmt(b.p50Ms, 3)} | ${fmt(b.p99Ms, 3)} | ${fmt(b.meanMs / b.batch, 3)} |`);
   }
+  // Results files written before the worker figure existed have none.
+  if (r.engine.workerPerCallP50Ms !== undefined) console.log(`
+Batch 1 through a worker thread, as the server runs it: p50 ${fmt(r.engine.workerPerCallP50Ms, 3)} ms per call.`);
   console.log();
 }
 console.log('| config | c | req/s | p50 ms | p99 ms | non-2xx | server cores: loop + engine + other | CPU ms/req: loop / engine / all |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');

@@ -4,7 +4,7 @@
 // engine's own time per call; larger batches give its throughput limit in rows/s.
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../src/config/index.ts';
-import { createOnnxEngine } from '../../src/runtime/index.ts';
+import { createOnnxEngine, createWorkerEngine } from '../../src/runtime/index.ts';
 import type { Tensor } from '../../src/protocol/index.ts';
 import { percentile } from './stats.ts';
 
@@ -26,6 +26,9 @@ export interface EngineResult {
   perCall: EngineBatch;
   /** The best rows/s over the batch sizes measured: the throughput the server cannot exceed with one engine thread. */
   limit: EngineBatch;
+  /** Batch 1 through the server's worker-thread engine (createWorkerEngine): p50 per call, which is
+   * perCall plus the two thread hand-offs every request pays in the server. */
+  workerPerCallP50Ms: number;
 }
 
 export async function measureEngine(texts: string[], batches: number[], secondsEach: number): Promise<EngineResult> {
@@ -71,7 +74,27 @@ export async function measureEngine(texts: string[], batches: number[], secondsE
       batches: results,
       perCall,
       limit,
+      workerPerCallP50Ms: await workerPerCall(feed, outputs, runtime, secondsEach),
     };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** p50 of sequential batch-1 calls through a worker-thread engine, as the server runs the model. */
+async function workerPerCall(feed: (n: number) => Tensor[], outputs: string[], runtime: Parameters<typeof createWorkerEngine>[1], seconds: number): Promise<number> {
+  const engine = await createWorkerEngine(readFileSync(MODEL_PATH), runtime, 1);
+  try {
+    for (let i = 0; i < 200; i++) await engine.run(feed(1), outputs);
+    const times: number[] = [];
+    const until = performance.now() + seconds * 1000;
+    while (performance.now() < until) {
+      const f = feed(1);
+      const t0 = performance.now();
+      await engine.run(f, outputs);
+      times.push(performance.now() - t0);
+    }
+    return percentile(times.sort((a, b) => a - b), 50);
   } finally {
     await engine.dispose();
   }
