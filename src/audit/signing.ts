@@ -1,7 +1,7 @@
 // Checkpoint signatures: the server's Ed25519 key signs {seq, head_hash, time} so the chain head at
 // that point cannot be rewritten without the key; and the key file helper for the integrator.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelGateError } from '../errors.ts';
 import { canonicalJson } from './canonical.ts';
@@ -74,25 +74,49 @@ export function loadOrCreateAuditSigningKey(dataDir: string): LoadedAuditKey {
   const publicKeyFile = join(dataDir, AUDIT_PUBLIC_KEY_FILE);
   let privateKey: KeyObject;
   let created = false;
-  if (existsSync(privateKeyFile)) {
-    try {
-      privateKey = createPrivateKey(readFileSync(privateKeyFile));
-    } catch (err) {
-      throw new ModelGateError('MG_CONFIG_INVALID', `the audit signing key ${privateKeyFile} cannot be read`, { cause: err });
-    }
-    if (privateKey.asymmetricKeyType !== 'ed25519') {
-      throw new ModelGateError('MG_CONFIG_INVALID', `the audit signing key ${privateKeyFile} is not an Ed25519 key`);
-    }
-  } else {
+  if (existsSync(privateKeyFile)) privateKey = readPrivateKey(privateKeyFile);
+  else {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    privateKey = generateKeyPairSync('ed25519').privateKey;
-    // 'wx': never overwrite a key another process created a moment ago.
-    writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-    chmodSync(privateKeyFile, 0o600);
-    created = true;
+    ({ key: privateKey, created } = installKey(privateKeyFile, generateKeyPairSync('ed25519').privateKey));
   }
   const publicKey = createPublicKey(privateKey);
   const pem = publicKey.export({ type: 'spki', format: 'pem' });
-  if (!existsSync(publicKeyFile) || readFileSync(publicKeyFile, 'utf8') !== pem) writeFileSync(publicKeyFile, pem, { mode: 0o644 });
+  if (!existsSync(publicKeyFile) || readFileSync(publicKeyFile, 'utf8') !== pem) {
+    // Replaced by rename, so a reader sees the old file or the new one, never a partial one.
+    const tmp = `${publicKeyFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(tmp, pem, { mode: 0o644 });
+    renameSync(tmp, publicKeyFile);
+  }
   return { privateKey, publicKey, keyId: auditKeyId(publicKey), privateKeyFile, publicKeyFile, created };
+}
+
+function readPrivateKey(file: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readFileSync(file));
+  } catch (err) {
+    throw new ModelGateError('MG_CONFIG_INVALID', `the audit signing key ${file} cannot be read`, { cause: err });
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new ModelGateError('MG_CONFIG_INVALID', `the audit signing key ${file} is not an Ed25519 key`);
+  return key;
+}
+
+/**
+ * Puts `fresh` at `file` unless a key is there already, and returns the key now at `file`. Written whole
+ * to a temporary name, then linked into place: link never replaces a key another process created a
+ * moment ago (that one wins and is returned), and no process ever reads a half-written key.
+ */
+export function installKey(file: string, fresh: KeyObject): { key: KeyObject; created: boolean } {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, fresh.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  try {
+    chmodSync(tmp, 0o600);
+    linkSync(tmp, file);
+    return { key: fresh, created: true };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { key: readPrivateKey(file), created: false };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -2,10 +2,12 @@
 // checkpoint signatures bind seq, head and time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkpointSignatureValid, loadOrCreateAuditSigningKey, readPublicKey, signCheckpoint } from '../../src/audit/index.ts';
+import { installKey } from '../../src/audit/signing.ts';
 
 test('the signing key is created 0600 with its public key next to it, and loaded unchanged after', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mg-audit-key-'));
@@ -27,6 +29,28 @@ test('the signing key is created 0600 with its public key next to it, and loaded
     writeFileSync(first.privateKeyFile, 'garbage');
     assert.throws(() => loadOrCreateAuditSigningKey(join(dir, 'data')), { code: 'MG_CONFIG_INVALID' });
     assert.throws(() => readPublicKey('nope'), { code: 'MG_CONFIG_INVALID' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a key another process installed first wins: the loser uses it, and leaves no file behind', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mg-keyrace-'));
+  try {
+    const file = join(dir, 'audit-signing.key');
+    const first = generateKeyPairSync('ed25519').privateKey;
+    const second = generateKeyPairSync('ed25519').privateKey;
+    const won = installKey(file, first);
+    assert.equal(won.created, true);
+    // What the second of two processes that both found no key does: it must not replace the key.
+    const lost = installKey(file, second);
+    assert.equal(lost.created, false);
+    const pem = (k: KeyObject) => k.export({ type: 'pkcs8', format: 'pem' });
+    assert.equal(pem(lost.key), pem(first));
+    assert.equal(readFileSync(file, 'utf8'), pem(first));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.deepEqual(readdirSync(dir), ['audit-signing.key'], 'no temporary file left behind');
+    assert.equal(loadOrCreateAuditSigningKey(dir).keyId, loadOrCreateAuditSigningKey(dir).keyId);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
