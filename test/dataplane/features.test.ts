@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createFeatureComputer, FeatureOffload, type FeatureSpec, type Features } from '../../src/dataplane/index.ts';
-import { parseBaseline } from '../../src/monitoring/profile/index.ts';
+import { createTextFeatures, parseBaseline } from '../../src/monitoring/profile/index.ts';
+import { textFeatures } from '../../src/security/extraction/index.ts';
 import { spamManifest, spamSplit } from '../monitoring/fixtures.ts';
 
 function spec(): FeatureSpec {
@@ -16,6 +17,22 @@ function spec(): FeatureSpec {
 const plain = (f: Features) => ({
   rows: f.rows?.map((r) => ({ ...r })),
   vectors: f.vectors?.map((v) => [Array.from(v.idx), Array.from(v.val)]),
+});
+
+test('one shared scan for profile and vector gives exactly what each definition gives alone', () => {
+  const s = spec();
+  const compute = createFeatureComputer(s);
+  const profile = createTextFeatures(s.profile!);
+  const mail = spamSplit().test.map((r) => r.text);
+  assert.ok(mail.some((t) => /[^\u0000-\u007f]/.test(t)) && mail.some((t) => !/[^\u0000-\u007f]/.test(t)), 'ASCII and non-ASCII mail both tested');
+  const odd = ['', '$$$ !!! WIN', 'UPPER lower 123 a1B2', 'tab\tnew\nline', 'nul\u0000after', 'İSTANBUL \u212Aelvin', 'x'.repeat(5000)];
+  for (const t of [...mail, ...odd]) {
+    const alone = { rows: [{ ...profile.row(t) }], vectors: [textFeatures(t, s.vectors!)] };
+    assert.deepEqual(plain(compute({ profile: [t], vectors: [t] })), plain(alone), JSON.stringify(t.slice(0, 60)));
+  }
+  // Different texts for the two (normalisation changed the input): each computed from its own.
+  const [raw, normalized] = ['Ｆｒｅｅ money NOW', 'Free money NOW'];
+  assert.deepEqual(plain(compute({ profile: [raw], vectors: [normalized] })), plain({ rows: [{ ...profile.row(raw) }], vectors: [textFeatures(normalized, s.vectors!)] }));
 });
 
 test('the worker computes exactly the inline rows and vectors, each caller getting its own', async () => {

@@ -13,3 +13,4 @@ export {
 export {
   createOodScorer, oodConfigSchema, type OodBreach, type OodConfig, type OodConfigInput, type OodScorer, type OodVerdict,
 } from './ood.ts';
+export { parseClassPattern } from './scan.ts';

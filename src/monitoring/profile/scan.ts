@@ -70,7 +70,10 @@ function lowered(c: number, lowercase: boolean): number {
  * Builds the counter, or undefined when the pattern is not of the simple form. The vocabulary goes into
  * an open-addressing table of FNV-1a hashes; a hit is confirmed char by char, so the counts are exact.
  */
-export function createTokenCounter(pattern: string, vocabulary: readonly string[], options: ScanOptions): ((text: string) => TokenCounts) | undefined {
+/** Counts the tokens of a text; `onToken` gets each token's FNV-1a hash (over its lowered char codes). */
+export type TokenCounter = (text: string, onToken?: (hash: number) => void) => TokenCounts;
+
+export function createTokenCounter(pattern: string, vocabulary: readonly string[], options: ScanOptions): TokenCounter | undefined {
   const atoms = parseClassPattern(pattern);
   if (!atoms) return undefined;
   const { lowercase, truncateAtNul } = options;
@@ -97,7 +100,7 @@ export function createTokenCounter(pattern: string, vocabulary: readonly string[
   const slot = (c: number): number => (c < 128 ? c : c === 0x130 ? SPECIAL_I : c === 0x212a ? SPECIAL_K : -1);
   const table = vocabularyTable(vocabulary, low);
 
-  return (text: string): TokenCounts => {
+  return (text: string, onToken?: (hash: number) => void): TokenCounts => {
     let tokens = 0;
     let oov = 0;
     const n = text.length;
@@ -125,6 +128,7 @@ export function createTokenCounter(pattern: string, vocabulary: readonly string[
       }
       tokens++;
       if (!table.has(h >>> 0, text, start, i)) oov++;
+      onToken?.(h >>> 0);
     }
     return { tokens, oov };
   };

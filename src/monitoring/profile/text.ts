@@ -19,9 +19,15 @@ const NON_ASCII = /[^\u0000-\u007f]/;
 const SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
 
 export interface TextFeatureComputer {
-  /** One row of values; NaN where a feature is undefined (no token for the OOV share, empty text). */
-  row(text: string): Record<TextFeature, number>;
+  /**
+   * One row of values; NaN where a feature is undefined (no token for the OOV share, empty text).
+   * With `onToken` (only where `hashesTokens`), each token's FNV-1a hash over its lowered char codes is
+   * handed over as it is counted, so another feature can reuse the scan.
+   */
+  row(text: string, onToken?: (hash: number) => void): Record<TextFeature, number>;
   tokenize(text: string): string[];
+  /** The tokens are counted by the char-code scan (scan.ts), which can report their hashes. */
+  hashesTokens: boolean;
 }
 
 const ASCII_LOWERING = /[\u0130\u212A]/;
@@ -49,9 +55,10 @@ export function createTextFeatures(spec: TextProfileSpec): TextFeatureComputer {
     return { tokens: tokens.length, oov };
   };
   // This runs for every request: a pattern of ASCII classes is counted by one scan (scan.ts).
-  const count = createTokenCounter(spec.tokenPattern, spec.vocabulary, spec) ?? byRegex;
-  const row = (text: string): Record<TextFeature, number> => {
-    const { tokens, oov } = count(text);
+  const scanner = createTokenCounter(spec.tokenPattern, spec.vocabulary, spec);
+  const count = scanner ?? byRegex;
+  const row = (text: string, onToken?: (hash: number) => void): Record<TextFeature, number> => {
+    const { tokens, oov } = onToken && scanner ? scanner(text, onToken) : count(text);
     const chars = characterCounts(text);
     const share = (k: number) => (chars.total === 0 ? Number.NaN : k / chars.total);
     return {
@@ -70,7 +77,7 @@ export function createTextFeatures(spec: TextProfileSpec): TextFeatureComputer {
       'text.words.mixedScript': chars.nonAscii > 0 ? mixedScriptShare(text) : chars.letter > 0 ? 0 : Number.NaN,
     };
   };
-  return { row, tokenize };
+  return { row, tokenize, hashesTokens: scanner !== undefined };
 }
 
 /**

@@ -138,6 +138,30 @@ function scannedTextFeatures(text: string, opts: FeatureOptions): SparseVector {
     if (counts[b] === 0) touched[n++] = b;
     counts[b]++;
   }
+  return finishBuckets(counts, touched, n, opts);
+}
+
+/**
+ * The vector of a text whose tokens another scan hashes (FNV-1a over their lowered char codes, as
+ * above): add each hash, then finish once. Same buckets and values as textFeatures on that text. One
+ * vector at a time per hashed dimension: the counts live in shared scratch space.
+ */
+export function hashedTokenVector(opts: FeatureOptions): { add(hash: number): void; finish(): SparseVector } {
+  const mask = (1 << opts.hashBits) - 1;
+  const { counts, touched } = scratchFor(opts.hashBits);
+  let n = 0;
+  return {
+    add(hash) {
+      const b = (hash >>> 0) & mask;
+      if (counts[b] === 0) touched[n++] = b;
+      counts[b]++;
+    },
+    finish: () => finishBuckets(counts, touched, n, opts),
+  };
+}
+
+/** log(1 + count) of the heaviest buckets, L2-normalised; clears the scratch counts for the next text. */
+function finishBuckets(counts: Int32Array, touched: Uint16Array, n: number, opts: FeatureOptions): SparseVector {
   const buckets = keepHeaviest(counts, touched.subarray(0, n).sort(), opts.maxNonZero);
   const val = new Float32Array(buckets.length);
   let norm = 0;

@@ -21,5 +21,5 @@ export {
 export { lowMarginShareFromHistogram, type Histogram, type ModelProfile } from './profile.ts';
 export type { SignalReading, Signals } from './signals.ts';
 export { rowTexts, type NumericScale, type ProbabilityRows } from './queries.ts';
-export { textFeatures, type FeatureOptions, type SparseVector } from './features.ts';
+export { hashedTokenVector, textFeatures, type FeatureOptions, type SparseVector } from './features.ts';
 export { shapiroWilk, type ShapiroWilkResult } from './shapiro-wilk.ts';
