@@ -15,6 +15,15 @@ export interface FeatureJob {
   profile?: readonly string[];
   /** Per query row, the text for the extraction vector (absent: no vectors wanted). */
   vectors?: readonly string[];
+  /** The vector texts are the profile texts (nothing was normalised away): sent once, not twice. */
+  vectorsAreProfile?: boolean;
+}
+
+/** The job as it travels to the worker: vector texts equal to the profile texts are not copied twice. */
+export function compactJob(job: FeatureJob): FeatureJob {
+  const { profile, vectors } = job;
+  if (!profile || !vectors || profile.length !== vectors.length || vectors.some((t, i) => t !== profile[i])) return job;
+  return { profile, vectorsAreProfile: true };
 }
 
 export interface Features {
@@ -31,7 +40,8 @@ export function createFeatureComputer(spec: FeatureSpec): FeatureComputer {
   const options = spec.vectors;
   // One scan for both where they tokenise alike (see sharesTokens); otherwise each its own.
   const shared = profile?.hashesTokens && options && sharesTokens(spec.profile!) ? options : undefined;
-  return (job) => {
+  return (sent) => {
+    const job = sent.vectorsAreProfile ? { profile: sent.profile, vectors: sent.profile } : sent;
     const out: Features = {};
     const rows = profile && job.profile ? new Array<FeatureRow>(job.profile.length) : undefined;
     const vectors = options && job.vectors ? new Array<SparseVector>(job.vectors.length) : undefined;

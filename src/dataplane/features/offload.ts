@@ -4,7 +4,7 @@
 // its jobs are computed inline (same code, same values) and a new worker starts on the next job.
 import { Worker } from 'node:worker_threads';
 import { ModelGateError } from '../../errors.ts';
-import { createFeatureComputer, type FeatureComputer, type FeatureJob, type FeatureSpec, type Features } from './compute.ts';
+import { compactJob, createFeatureComputer, type FeatureComputer, type FeatureJob, type FeatureSpec, type Features } from './compute.ts';
 import type { FeatureReply, FeatureRequest } from './protocol.ts';
 
 const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
@@ -73,7 +73,7 @@ export class FeatureOffload {
     }
     const id = this.nextId++;
     if (this.batch.length === 0) setImmediate(() => this.flush());
-    this.batch.push({ id, key, job });
+    this.batch.push({ id, key, job: compactJob(job) });
     return new Promise<Features>((resolve, reject) => this.pending.set(id, { key, spec, job, sentAt: Date.now(), resolve, reject }));
   }
 
