@@ -53,6 +53,12 @@ export function probabilitiesOf(v: ServedVersion, outputs: readonly Tensor[]): T
   return outputs.find((o) => (named ? o.name === named : (o.datatype === 'FP32' || o.datatype === 'FP64') && o.shape.length === 2));
 }
 
+/** Whether the model's outputs can hold class probabilities (what probabilitiesOf looks for). */
+function mayAnswerProbabilities(v: ServedVersion): boolean {
+  const named = v.manifest.predict?.probabilities;
+  return v.outputs.some((o) => (named ? o.name === named : (o.datatype === 'FP32' || o.datatype === 'FP64') && o.shape.length === 2));
+}
+
 function labelsOf(v: ServedVersion, outputs: readonly Tensor[], probs: Tensor | undefined): string[] | undefined {
   const named = v.manifest.predict?.label;
   const label = outputs.find((o) => (named ? o.name === named : o.datatype === 'BYTES' && o.shape.length === 1));
@@ -120,7 +126,8 @@ export function createSafeguards(deps: SafeguardDeps) {
       const job: FeatureJob = {};
       if (input && profiler?.kind === 'text') job.profile = input.data as string[];
       else if (input && profiler?.kind === 'numeric') out.features = profiler.profileTensor(input.data as ArrayLike<number>, input.shape);
-      if (deps.extraction) job.vectors = rowTexts(valid);
+      // The detector observes only answers with class probabilities: no vectors for other models.
+      if (deps.extraction && mayAnswerProbabilities(v)) job.vectors = rowTexts(valid);
       if (job.profile || job.vectors) {
         const f = await computeFeatures(monitor, job);
         if (f.rows) out.features = f.rows;

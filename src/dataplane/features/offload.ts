@@ -52,6 +52,8 @@ export class FeatureOffload {
   private failures = 0;
   private inlineUntil = 0;
   private readonly stallMs: number;
+  /** When the current worker said it was ready; undefined while it starts. */
+  private readyAt: number | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   readonly counts: OffloadCounts = { worker: 0, inline: 0, failed: 0, workerStarts: 0 };
 
@@ -101,8 +103,13 @@ export class FeatureOffload {
     this.registered = new Set();
     this.counts.workerStarts++;
     this.watchdog ??= setInterval(() => this.checkStall(), Math.max(100, Math.min(this.stallMs, 5_000))).unref();
+    this.readyAt = undefined;
     worker.on('message', (msg: FeatureReply) => {
       this.failures = 0;
+      if (msg.type === 'ready') {
+        this.readyAt = Date.now();
+        return;
+      }
       for (const r of msg.results) {
         const p = this.pending.get(r.id);
         if (!p) continue;
@@ -142,9 +149,10 @@ export class FeatureOffload {
   /** A worker that sits on a job far longer than any job takes is stopped; its jobs fail. */
   private checkStall(): void {
     const worker = this.worker;
-    if (!worker) return;
+    const readyAt = this.readyAt;
+    if (!worker || readyAt === undefined) return; // still starting: not a stall
     const now = Date.now();
-    const stalled = [...this.pending.values()].some((p) => now - p.sentAt > this.stallMs);
+    const stalled = [...this.pending.values()].some((p) => now - Math.max(p.sentAt, readyAt) > this.stallMs);
     if (!stalled) return;
     this.worker = undefined;
     this.options.onWorkerError?.(new Error(`the feature worker held a job for more than ${this.stallMs} ms and was stopped`));

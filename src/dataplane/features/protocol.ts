@@ -7,4 +7,6 @@ export type FeatureRequest =
   | { type: 'forget'; key: string }
   | { type: 'jobs'; jobs: { id: number; key: string; job: FeatureJob }[] };
 
-export type FeatureReply = { type: 'results'; results: ({ id: number; features: Features } | { id: number; error: string })[] };
+export type FeatureReply =
+  | { type: 'ready' }
+  | { type: 'results'; results: ({ id: number; features: Features } | { id: number; error: string })[] };

@@ -15,7 +15,7 @@ port.on('message', (msg: FeatureRequest) => {
     computers.delete(msg.key);
     return;
   }
-  const results: FeatureReply['results'] = msg.jobs.map(({ id, key, job }) => {
+  const results: Extract<FeatureReply, { type: 'results' }>['results'] = msg.jobs.map(({ id, key, job }) => {
     const compute = computers.get(key);
     if (!compute) return { id, error: `no feature spec '${key}'` };
     try {
@@ -26,3 +26,5 @@ port.on('message', (msg: FeatureRequest) => {
   });
   port.postMessage({ type: 'results', results } satisfies FeatureReply);
 });
+// Started (module loading can take a while under load): the stall watchdog counts from here.
+port.postMessage({ type: 'ready' } satisfies FeatureReply);
