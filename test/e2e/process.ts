@@ -31,7 +31,10 @@ export async function startModelgate(command: 'serve' | 'quickstart', args: stri
   const [port, adminPort] = [await freePort(), await freePort()];
   const dataDir = dataDirArg ?? join(tempDir('mg-e2e-'), 'data');
   let out = '';
-  const proc = spawn(process.execPath, ['bin/modelgate.js', command, '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir, ...args], {
+  // Lag shedding off unless a test asks for it: on a loaded CI machine a second of event-loop lag
+  // (start-up compilation, other test processes) would turn a test's own requests into 503s.
+  const lag = args.includes('--max-event-loop-delay-ms') ? [] : ['--max-event-loop-delay-ms', '0'];
+  const proc = spawn(process.execPath, ['bin/modelgate.js', command, '--host', '127.0.0.1', '--port', String(port), '--admin-port', String(adminPort), '--data-dir', dataDir, ...lag, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
