@@ -100,11 +100,17 @@ test('continuous traffic through a promote and a rollback: no failed request, ea
     }
   };
   const clients = Array.from({ length: 6 }, (_, i) => client(i));
-  await new Promise((r) => setTimeout(r, 50));
+  // Wait for answers, not for a time: on a slow machine a fixed pause may see no request at all.
+  const answers = async (n: number, version?: string) => {
+    const count = () => seen.filter((r) => version === undefined || r.version === version).length;
+    const target = count() + n;
+    for (let i = 0; i < 2000 && count() < target; i++) await new Promise((r) => setTimeout(r, 5));
+  };
+  await answers(20);
   assert.equal((await admin('POST', '/admin/models/scorer/versions/2/promote', {})).statusCode, 200);
-  await new Promise((r) => setTimeout(r, 50));
+  await answers(20, '2');
   assert.equal((await admin('POST', '/admin/models/scorer/rollback', {})).statusCode, 200);
-  await new Promise((r) => setTimeout(r, 50));
+  await answers(20, '1');
   stop = true;
   await Promise.all(clients);
   const failed = seen.filter((r) => r.status !== 200);

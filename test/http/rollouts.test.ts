@@ -173,13 +173,19 @@ test('zero failed client requests across every transition under continuous load'
     ['DELETE', '/admin/endpoints/guard/shadow'],
     ['POST', '/admin/models/guard/versions/1/promote', {}],
   ];
+  // Between transitions, wait for the clients to get some answers (not for a time: a slow machine
+  // would otherwise run the steps back to back with no traffic between them).
+  const traffic = async (n: number) => {
+    const target = seen.length + n;
+    for (let i = 0; i < 2000 && seen.length < target; i++) await new Promise((r) => setTimeout(r, 5));
+  };
   try {
     for (const [method, url, body] of steps) {
-      await new Promise((r) => setTimeout(r, 40));
+      await traffic(20);
       const res = await admin(method as 'POST', url, body);
       assert.ok(res.statusCode < 300, `${method} ${url}: ${res.body}`);
     }
-    await new Promise((r) => setTimeout(r, 40));
+    await traffic(20);
   } finally {
     stop = true;
     await Promise.all(clients);
