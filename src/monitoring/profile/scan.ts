@@ -66,13 +66,13 @@ function lowered(c: number, lowercase: boolean): number {
   return c;
 }
 
+/** Counts the tokens of a text; `onToken` gets each token's FNV-1a hash (over its lowered char codes). */
+export type TokenCounter = (text: string, onToken?: (hash: number) => void) => TokenCounts;
+
 /**
  * Builds the counter, or undefined when the pattern is not of the simple form. The vocabulary goes into
  * an open-addressing table of FNV-1a hashes; a hit is confirmed char by char, so the counts are exact.
  */
-/** Counts the tokens of a text; `onToken` gets each token's FNV-1a hash (over its lowered char codes). */
-export type TokenCounter = (text: string, onToken?: (hash: number) => void) => TokenCounts;
-
 export function createTokenCounter(pattern: string, vocabulary: readonly string[], options: ScanOptions): TokenCounter | undefined {
   const atoms = parseClassPattern(pattern);
   if (!atoms) return undefined;
