@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WebhookPayload } from '../../src/monitoring/alerts/index.ts';
 import { tempDir } from '../fixtures/server.ts';
 import { documentedVerifier, startReceiver, type Receiver } from '../monitoring/alerts/receiver.ts';
 import { prng, spamSplit } from '../monitoring/fixtures.ts';
@@ -18,17 +19,7 @@ const WINDOW = 50; // rows per drift window: spam-only fired in 10 of 10 windows
 const MAX_WINDOWS = 4; // per phase; the test fails rather than sending forever
 const CONCURRENCY = 10;
 
-interface Payload {
-  id: string;
-  alert: string;
-  state: 'firing' | 'resolved';
-  instanceKey: string;
-  labels: Record<string, string>;
-  value: number | null;
-  severity: string;
-  startsAt: string;
-  endsAt?: string;
-}
+type Payload = WebhookPayload;
 interface DriftStatus {
   drifted: boolean;
   windowsClosed: number;
