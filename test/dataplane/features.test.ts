@@ -66,7 +66,9 @@ test('jobs of a worker that dies, and jobs after close, are computed inline', as
   const errors: unknown[] = [];
   const offload = new FeatureOffload({ onWorkerError: (e) => errors.push(e) });
   try {
-    await offload.compute('spam', s, { profile: [texts[0]] }); // the worker is up
+    // Two jobs at once go to the worker (a lone one would be computed here): the worker is up.
+    await Promise.all([offload.compute('spam', s, { profile: [texts[0]] }), offload.compute('spam', s, { profile: [texts[1]] })]);
+    assert.deepEqual([offload.counts.worker, offload.counts.inline], [2, 0]);
     const inFlight = texts.map((t) => offload.compute('spam', s, { vectors: [t] }));
     // The worker thread is killed with jobs out; every caller still gets the right answer.
     await (offload as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
@@ -74,8 +76,10 @@ test('jobs of a worker that dies, and jobs after close, are computed inline', as
     got.forEach((f, i) => assert.deepEqual(plain(f), plain(inline({ vectors: [texts[i]] }))));
     assert.equal(offload.counts.inline, texts.length);
     assert.equal(errors.length, 1, 'the unasked stop is reported once');
-    // A new worker starts for the next job.
-    assert.deepEqual(plain(await offload.compute('spam', s, { profile: [texts[1]] })), plain(inline({ profile: [texts[1]] })));
+    // A new worker starts for the next jobs.
+    const next = await Promise.all([offload.compute('spam', s, { profile: [texts[1]] }), offload.compute('spam', s, { profile: [texts[3]] })]);
+    assert.deepEqual(plain(next[0]), plain(inline({ profile: [texts[1]] })));
+    assert.deepEqual([offload.counts.workerStarts, offload.counts.worker], [2, 4]);
     await offload.close();
     assert.deepEqual(plain(await offload.compute('spam', s, { profile: [texts[2]] })), plain(inline({ profile: [texts[2]] })));
   } finally {
@@ -111,6 +115,24 @@ test('a worker stuck on a job is stopped after stallMs; its jobs fail, later job
     const s = spec();
     assert.ok((await offload.compute('spam', s, { profile: ['Hello there'] })).rows);
     assert.equal(offload.counts.workerStarts, 2);
+  } finally {
+    await offload.close();
+  }
+});
+
+test('a lone job on a quiet server is computed on the event loop, unless its spec could take unbounded time', async () => {
+  const s = spec();
+  const inline = createFeatureComputer(s);
+  const [t] = spamSplit().test.map((r) => r.text);
+  const offload = new FeatureOffload();
+  try {
+    assert.deepEqual(plain(await offload.compute('spam', s, { profile: [t], vectors: [t] })), plain(inline({ profile: [t], vectors: [t] })));
+    assert.deepEqual([offload.counts.worker, offload.counts.inline], [0, 1], 'no thread woken for one job');
+    // A token pattern outside the scan runs a regular expression: never on the event loop.
+    const regex: FeatureSpec = { profile: { kind: 'text', input: 'text', lowercase: true, truncateAtNul: true, tokenPattern: '\\w+', vocabulary: ['hello'] } };
+    const f = await offload.compute('regex', regex, { profile: ['Hello world'] });
+    assert.equal(f.rows?.[0]['text.tokens'], 2);
+    assert.deepEqual([offload.counts.worker, offload.counts.inline], [1, 1]);
   } finally {
     await offload.close();
   }

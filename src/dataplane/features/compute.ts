@@ -33,6 +33,12 @@ export interface Features {
 
 export type FeatureComputer = (job: FeatureJob) => Features;
 
+/** Whether every feature of the spec takes time linear in the text: the profile's tokens are counted
+ * by the char-code scan, not by an arbitrary regular expression (which could backtrack for ever). */
+export function isLinear(spec: FeatureSpec): boolean {
+  return spec.profile === undefined || parseClassPattern(spec.profile.tokenPattern) !== undefined;
+}
+
 const NON_ASCII_OR_NUL = /[^\u0001-\u007f]/;
 
 export function createFeatureComputer(spec: FeatureSpec): FeatureComputer {

@@ -4,7 +4,7 @@
 // its jobs are computed inline (same code, same values) and a new worker starts on the next job.
 import { Worker } from 'node:worker_threads';
 import { ModelGateError } from '../../errors.ts';
-import { compactJob, createFeatureComputer, type FeatureComputer, type FeatureJob, type FeatureSpec, type Features } from './compute.ts';
+import { compactJob, createFeatureComputer, isLinear, type FeatureComputer, type FeatureJob, type FeatureSpec, type Features } from './compute.ts';
 import type { FeatureReply, FeatureRequest } from './protocol.ts';
 
 const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
@@ -143,7 +143,24 @@ export class FeatureOffload {
     this.batch = [];
     if (jobs.length === 0) return;
     if (!this.worker) return this.settleAllInline();
+    // A lone job with nothing else out (a quiet server) is done here: waking the worker and being
+    // woken by its answer costs more than the work (docs/benchmarks.md), and the loop is idle while
+    // the model runs. Only for linear-time specs: a job that could hang stays off the event loop.
+    const only = jobs.length === 1 && this.pending.size === 1 ? this.pending.get(jobs[0].id) : undefined;
+    if (only && this.linear(only.spec)) {
+      this.pending.delete(jobs[0].id);
+      this.settle(only.key, only.spec, only.job).then(only.resolve, only.reject);
+      return;
+    }
     this.worker.postMessage({ type: 'jobs', jobs } satisfies FeatureRequest);
+  }
+
+  private readonly linearSpecs = new WeakMap<FeatureSpec, boolean>();
+
+  private linear(spec: FeatureSpec): boolean {
+    let v = this.linearSpecs.get(spec);
+    if (v === undefined) this.linearSpecs.set(spec, (v = isLinear(spec)));
+    return v;
   }
 
   /** A worker that sits on a job far longer than any job takes is stopped; its jobs fail. */
