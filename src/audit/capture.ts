@@ -62,10 +62,12 @@ export const payloadCaptureSchema = z
   })
   .strict();
 
+/** Checks a policy built in code by the config file's schema: one definition of what is valid. */
 export function checkCapturePolicy(policy: PayloadCapturePolicy): void {
-  if (!(policy.sampleRate >= 0 && policy.sampleRate <= 1)) throw new ModelGateError('MG_CONFIG_INVALID', 'payload capture sampleRate must be between 0 and 1');
-  for (const k of policy.redact ?? []) {
-    if (!REDACTION_KINDS.includes(k)) throw new ModelGateError('MG_CONFIG_INVALID', `unknown redaction '${k}'; known: ${REDACTION_KINDS.join(', ')}`);
+  const r = payloadCaptureSchema.safeParse(policy);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ModelGateError('MG_CONFIG_INVALID', `payload capture ${issue.path.join('.')}: ${issue.message}`);
   }
 }
 

@@ -49,14 +49,13 @@ export interface Answered {
 
 /** The class probabilities among the outputs: the manifest's named output, else a 2-D float tensor. */
 export function probabilitiesOf(v: ServedVersion, outputs: readonly Tensor[]): Tensor | undefined {
-  const named = v.manifest.predict?.probabilities;
-  return outputs.find((o) => (named ? o.name === named : (o.datatype === 'FP32' || o.datatype === 'FP64') && o.shape.length === 2));
+  return outputs.find((o) => holdsProbabilities(v, o));
 }
 
-/** Whether the model's outputs can hold class probabilities (what probabilitiesOf looks for). */
-function mayAnswerProbabilities(v: ServedVersion): boolean {
+/** The manifest's named probabilities output, else any 2-D float output (answers and metadata alike). */
+function holdsProbabilities(v: ServedVersion, o: { name: string; datatype: string; shape: readonly number[] }): boolean {
   const named = v.manifest.predict?.probabilities;
-  return v.outputs.some((o) => (named ? o.name === named : (o.datatype === 'FP32' || o.datatype === 'FP64') && o.shape.length === 2));
+  return named ? o.name === named : (o.datatype === 'FP32' || o.datatype === 'FP64') && o.shape.length === 2;
 }
 
 function labelsOf(v: ServedVersion, outputs: readonly Tensor[], probs: Tensor | undefined): string[] | undefined {
@@ -127,7 +126,7 @@ export function createSafeguards(deps: SafeguardDeps) {
       if (input && profiler?.kind === 'text') job.profile = input.data as string[];
       else if (input && profiler?.kind === 'numeric') out.features = profiler.profileTensor(input.data as ArrayLike<number>, input.shape);
       // The detector observes only answers with class probabilities: no vectors for other models.
-      if (deps.extraction && mayAnswerProbabilities(v)) job.vectors = rowTexts(valid);
+      if (deps.extraction && v.outputs.some((o) => holdsProbabilities(v, o))) job.vectors = rowTexts(valid);
       if (job.profile || job.vectors) {
         const f = await computeFeatures(monitor, job);
         if (f.rows) out.features = f.rows;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { lowerAsOnnxRuntime } from '../../src/monitoring/profile/index.ts';
 import { createTokenCounter, parseClassPattern } from '../../src/monitoring/profile/scan.ts';
-import { mixedScriptShareByRegex, mixedScriptShareByScan } from '../../src/monitoring/profile/text.ts';
+import { mixedScriptShare, mixedScriptShareByRegex } from '../../src/monitoring/profile/text.ts';
 import { spamSplit } from './fixtures.ts';
 
 function reference(pattern: string, vocabulary: readonly string[], lowercase: boolean, truncateAtNul: boolean) {
@@ -70,7 +70,7 @@ test('the scanning mixed-script share equals the regular-expression definition',
     return out;
   });
   for (const t of [...mail, ...random, '', 'plain ascii words', 'Pаypal раураl']) {
-    const a = mixedScriptShareByScan(t);
+    const a = mixedScriptShare(t);
     const b = mixedScriptShareByRegex(t);
     assert.ok(Object.is(a, b), `${JSON.stringify(t.slice(0, 60))}: scan ${a}, regex ${b}`);
   }

@@ -169,7 +169,7 @@ function scriptBits(cp: number): number {
  * Words (runs of letters, /\p{L}+/u) mixing Latin, Greek and Cyrillic: homoglyph spellings. NaN without
  * words. One scan over the code points: a word's scripts are the union of its letters' scripts.
  */
-function mixedScriptShare(text: string): number {
+export function mixedScriptShare(text: string): number {
   let words = 0;
   let mixed = 0;
   let inWord = false;
@@ -224,6 +224,3 @@ export function mixedScriptShareByRegex(text: string): number {
   }
   return words === 0 ? Number.NaN : mixed / words;
 }
-
-/** Exposed for the equality test only. */
-export const mixedScriptShareByScan = mixedScriptShare;
