@@ -8,11 +8,11 @@ import { loadTls } from './http/tls.ts';
 import { loadRepository } from './assembly/repository.ts';
 import { buildSafeguards } from './assembly/safeguards.ts';
 import { auditHealth, storeCheck } from './assembly/health.ts';
-import { startRolloutTimers } from './assembly/timers.ts';
+import { startPeriodicWork } from './assembly/timers.ts';
 import { settingsForModel, type Config } from './config/index.ts';
 import { createDataplane, type AuditSink, type Dataplane } from './dataplane/index.ts';
 import type { VersionMonitors } from './monitoring/version-monitors.ts';
-import type { ExtractionDetector } from './security/extraction/index.ts';
+import type { ExtractionControl, ExtractionDetector } from './security/extraction/index.ts';
 import { buildAdminApp, buildInferenceApp } from './http/apps.ts';
 import { createMetrics, type Metrics } from './monitoring/index.ts';
 import { ModelSet } from './registry/index.ts';
@@ -24,6 +24,7 @@ import { FileBlobStore, openStore, type Store } from './store/index.ts';
 import { AuditLog, loadOrCreateAuditSigningKey } from './audit/index.ts';
 import { auditRejections } from './http/rejections.ts';
 import { alertRoutes } from './http/alert-routes.ts';
+import { extractionRoutes } from './http/extraction-routes.ts';
 import { createAlerting, type Alerting } from './monitoring/alerts/index.ts';
 import { alertSources } from './monitoring/alert-signals.ts';
 import { ApiKeyService, createAuthenticator, createJwtVerifier } from './security/identity/index.ts';
@@ -48,6 +49,7 @@ export interface Server {
   apiKeys: ApiKeyService;
   monitors: VersionMonitors;
   extraction?: ExtractionDetector;
+  extractionControl?: ExtractionControl;
   store: Store;
   registry: VersionRegistry;
   serving: ServingController;
@@ -76,7 +78,9 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     ? await AuditLog.open(store, { signer: auditKey, flushIntervalMs: config.auditFlushIntervalMs, checkpointEvery: config.auditCheckpointEvery })
     : undefined;
   const audit: AuditSink = { record: (e) => (auditLog ? auditLog.append(e) : Promise.resolve()) };
-  const parts = buildSafeguards(config, () => metrics, logger, audit);
+  const parts = buildSafeguards(config, () => metrics, logger, audit, store);
+  // Levels other replicas stored (or this one before a restart) hold from the first request.
+  await parts.extractionControl?.sync();
   const metrics = createMetrics(models, () => parts.monitors);
   const registry = new VersionRegistry({ store, blobs: new FileBlobStore(config.dataDir) });
   const keys = await loadServingKeys(config);
@@ -125,7 +129,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   await serving.reconcile();
   if (config.modelRepository) await loadRepository(config.modelRepository, models, settingsFor, logger);
   serving.startPolling(config.registryPollMs);
-  const timers = startRolloutTimers(rollouts, config, logger);
+  const timers = startPeriodicWork(rollouts, config, logger, parts.extractionControl);
   dataplane.markStarted();
 
   const apiKeys = new ApiKeyService(store, { settings: config.identity.apiKeys });
@@ -160,7 +164,10 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   const admin = buildAdminApp(
     {
       dataplane, models, metrics, registry, serving, keys, audit, apiKeys,
-      extraRoutes: [alertRoutes(alerting, audit), endpointRoutes(rollouts, audit), monitoringStatusRoutes(dataplane.feedback!)],
+      extraRoutes: [
+        alertRoutes(alerting, audit), endpointRoutes(rollouts, audit), monitoringStatusRoutes(dataplane.feedback!),
+        ...(parts.extractionControl ? [extractionRoutes(parts.extractionControl, audit)] : []),
+      ],
       maxPackageBytes: config.maxPackageBytes,
       onRefused: (code: string) => metrics.safeguards.packageRefused(code),
       auditing: { store, publicKey: auditKey.publicKey, archiveDir: join(config.dataDir, 'audit-archive') },
@@ -170,7 +177,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   let closing: Promise<void> | undefined;
 
   return {
-    config, logger, models, metrics, dataplane, credential, rollouts, auditLog, alerting, apiKeys, monitors: parts.monitors, extraction: parts.extraction, store, registry, serving, keys, inference, admin,
+    config, logger, models, metrics, dataplane, credential, rollouts, auditLog, alerting, apiKeys, monitors: parts.monitors, extraction: parts.extraction, extractionControl: parts.extractionControl, store, registry, serving, keys, inference, admin,
     async listen() {
       const inferenceUrl = await inference.listen({ host: config.host, port: config.port });
       const adminUrl = await admin.listen({ host: config.adminHost, port: config.adminPort });

@@ -1,13 +1,15 @@
 // Builds the request-path safeguards from the settings: version monitors (OOD, drift, feedback),
 // rate limits, the extraction detector, and the audit records of their automatic decisions.
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AuditEntry } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { createSafeguards, FeatureOffload, type AuditSink, type Safeguards } from '../dataplane/index.ts';
 import type { Metrics } from '../monitoring/index.ts';
 import { VersionMonitors } from '../monitoring/version-monitors.ts';
-import { ExtractionDetector } from '../security/extraction/index.ts';
+import { ExtractionControl, ExtractionDetector, SharedLevels } from '../security/extraction/index.ts';
 import { createRateLimiter, RateLimitPolicy, type RateLimiter } from '../security/rate-limit/index.ts';
+import type { Store } from '../store/index.ts';
 
 export interface SafeguardParts {
   safeguards: Safeguards;
@@ -15,11 +17,13 @@ export interface SafeguardParts {
   features: FeatureOffload;
   monitors: VersionMonitors;
   extraction?: ExtractionDetector;
+  /** Extraction verdicts for operators, kept in step with the other replicas through the store. */
+  extractionControl?: ExtractionControl;
   limiter?: RateLimiter;
 }
 
 /** The request-path safeguards, as the settings switch them on: rate limits, extraction, OOD, drift. */
-export function buildSafeguards(config: Config, metrics: () => Metrics, logger: Logger, audit: AuditSink): SafeguardParts {
+export function buildSafeguards(config: Config, metrics: () => Metrics, logger: Logger, audit: AuditSink, store: Store): SafeguardParts {
   // Automatic decisions are audited like admin actions; a failure to record one is logged, not fatal.
   const decision = (e: AuditEntry) => void audit.record(e).catch((err: unknown) => logger.error({ err: String(err) }, 'audit of a decision failed'));
   const monitors = new VersionMonitors({
@@ -42,8 +46,14 @@ export function buildSafeguards(config: Config, metrics: () => Metrics, logger: 
   const limiter = config.rateLimitsEnabled
     ? createRateLimiter(config.rateLimits, { redisUrl: config.redisUrl, onError: (err) => logger.error({ err: String(err) }, 'rate limiter store failed') })
     : undefined;
+  // Levels live in the store: held on every replica of one database, and across restarts.
+  const shared = config.extractionEnabled
+    ? new SharedLevels(store, { cooldownMs: config.extraction.cooldownMs, replica: `${hostname()}:${process.pid}` })
+    : undefined;
+  let control: ExtractionControl | undefined;
   const extraction = config.extractionEnabled
     ? new ExtractionDetector(config.extraction, {
+        floor: (principal, model) => shared!.floor(principal, model),
         onEscalation: (e) => {
           metrics().safeguards.escalated(e.principal, e.model, e.level, e.action);
           logger.warn({ principal: e.principal, model: e.model, from: e.from, level: e.level, action: e.action }, 'extraction detector escalation');
@@ -51,9 +61,11 @@ export function buildSafeguards(config: Config, metrics: () => Metrics, logger: 
             kind: 'decision', principal: e.principal, model: e.model, flags: ['extraction-suspect'],
             detail: { action: `extraction-${e.action}`, target: e.principal, before: e.from, after: e.level, reason: `score ${e.score} after ${e.queries} queries` },
           });
+          control?.escalated(e).catch((err: unknown) => logger.error({ err: String(err) }, 'storing an extraction level failed'));
         },
       })
     : undefined;
+  if (extraction) control = new ExtractionControl(extraction, config.extraction, shared);
   const features = new FeatureOffload({ onWorkerError: (err) => logger.error({ err: String(err) }, 'the feature worker failed; its jobs run on the event loop') });
   const safeguards = createSafeguards({
     monitors,
@@ -64,5 +76,5 @@ export function buildSafeguards(config: Config, metrics: () => Metrics, logger: 
     outputPolicy: (model) => config.models[model]?.outputPolicy ?? config.outputPolicy,
     events: { onOod: (v, _reasons, rejected) => metrics().safeguards.outOfDistribution(v.name, v.version, rejected ? 'rejected' : config.oodMode) },
   });
-  return { safeguards, features, monitors, extraction, limiter };
+  return { safeguards, features, monitors, extraction, extractionControl: control, limiter };
 }

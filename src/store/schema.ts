@@ -233,3 +233,20 @@ export interface Database {
   rollouts: RolloutsTable;
   rollout_events: RolloutEventsTable;
 }
+
+/** Migration 7: extraction levels shared by replicas. Times are ISO-8601 text. */
+export interface ExtractionLevelsTable {
+  model: string;
+  principal: string;
+  level: string;
+  rank: number;
+  updated_at: string;
+  /** The replica (host:pid) that raised the level, or the operator who lifted it. */
+  updated_by: string;
+  reason: string | null;
+  lifted_at: string | null;
+}
+
+export interface Database {
+  extraction_levels: ExtractionLevelsTable;
+}

@@ -4,10 +4,12 @@
 // that this table does not describe fails the test, so no route can be added without a decision.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { offsetModel } from '../fixtures/onnx.ts';
 import { makeSigner, packageOf, trusting } from '../fixtures/packages.ts';
-import { testServer, type TestServer } from '../fixtures/server.ts';
+import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 
 type Action = 'infer' | 'read' | 'metrics' | 'audit' | 'deploy' | 'admin';
 type Role = 'admin' | 'deployer' | 'predictor' | 'auditor' | 'viewer';
@@ -94,6 +96,8 @@ const RULES: Rule[] = [
   r('admin', 'GET', '/admin/alerts/rules', 'metrics', at('/admin/alerts/rules')),
   r('admin', 'PUT', '/admin/alerts/rules/:name', 'deploy', at('/admin/alerts/rules/matrix_rule', {})),
   r('admin', 'DELETE', '/admin/alerts/rules/:name', 'deploy', at('/admin/alerts/rules/matrix_rule')),
+  r('admin', 'GET', '/admin/extraction', 'audit', at('/admin/extraction')),
+  r('admin', 'DELETE', '/admin/models/:model/extraction/:principal', 'admin', m((x) => `/admin/models/${x}/extraction/key%3Aaaaaaaaaaaaa`), true),
   r('admin', 'POST', '/admin/keys', 'admin', at('/admin/keys', { name: 'made-by-matrix', roles: ['viewer'] })),
   r('admin', 'GET', '/admin/keys', 'admin', at('/admin/keys')),
   r('admin', 'GET', '/admin/keys/:id', 'admin', at('/admin/keys/aaaaaaaaaaaa')),
@@ -136,8 +140,11 @@ const keys = {} as Record<Role, string>;
 
 before(async () => {
   const signer = makeSigner();
-  // The matrix sends many requests from each key: rate limits and the extraction detector would only add noise.
-  t = await testServer(undefined, trusting(signer, { rateLimitsEnabled: false, extractionEnabled: false }));
+  // The matrix sends many requests from each key: rate limits would only add noise, and the extraction
+  // detector (on, so that its routes exist) only alerts.
+  const settings = join(tempDir(), 'modelgate.json');
+  writeFileSync(settings, JSON.stringify({ extraction: { actions: [{ at: 'suspect', do: 'alert' }] } }));
+  t = await testServer(undefined, trusting(signer, { rateLimitsEnabled: false }), settings);
   const manifest = (name: string) => ({ name, version: '1', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }] });
   for (const name of [IN_SCOPE, OTHER]) {
     pkg = await packageOf(signer, offsetModel(1), manifest(name));

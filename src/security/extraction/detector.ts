@@ -53,14 +53,24 @@ export interface ExtractionDetectorOptions {
   clock?: () => number;
   onEscalation?: (event: ExtractionEvent) => void;
   profiles?: Record<string, ModelProfile>;
+  /** A level the pair is held at whatever this process saw (the levels other replicas stored, see
+   * SharedLevels): verdicts take the higher of it and the local level. Called on every request. */
+  floor?: (principal: string, model: string) => Level;
+}
+
+/** A pair at a level above none, for operators. */
+export interface FlaggedPair {
+  principal: string;
+  model: string;
+  level: Level;
+  /** Rows seen from it since it was (re)tracked here; absent when only its level is remembered. */
+  queries?: number;
 }
 
 interface Tracked {
   signals: SignalState;
   ladder: LadderState;
   queries: number;
-  throttleMinute: number;
-  throttleCount: number;
 }
 
 const NONE: ExtractionVerdict = Object.freeze({ level: 'none', action: 'none' });
@@ -72,12 +82,18 @@ export class ExtractionDetector {
   private readonly remembered: LruMap<string, Level>;
   private readonly listeners = new Set<(e: ExtractionEvent) => void>();
   private readonly profiles = new Map<string, ModelProfile>();
+  // Rows let through this minute per throttled pair, kept apart from the tracked state: a pair can be
+  // throttled by a remembered or a shared level without being tracked here.
+  private readonly throttles: LruMap<string, { minute: number; count: number }>;
   private readonly clock: () => number;
+  private readonly floor: ((principal: string, model: string) => Level) | undefined;
 
   constructor(private readonly settings: ExtractionSettings, options: ExtractionDetectorOptions = {}) {
     this.states = new LruMap(settings.maxTracked);
     this.remembered = new LruMap(settings.maxTracked * 10);
+    this.throttles = new LruMap(settings.maxTracked);
     this.clock = options.clock ?? Date.now;
+    this.floor = options.floor;
     if (options.onEscalation) this.listeners.add(options.onEscalation);
     for (const [model, p] of Object.entries(options.profiles ?? {})) this.profiles.set(model, p);
   }
@@ -129,7 +145,9 @@ export class ExtractionDetector {
   /** The current verdict, without touching any state: cheap enough for every request. */
   actionFor(principal: string, model: string): ExtractionVerdict {
     const key = keyOf(principal, model);
-    const level = this.states.peek(key)?.ladder.level ?? this.remembered.peek(key) ?? 'none';
+    let level = this.states.peek(key)?.ladder.level ?? this.remembered.peek(key) ?? 'none';
+    const floor = this.floor?.(principal, model);
+    if (floor !== undefined && levelRank(floor) > levelRank(level)) level = floor;
     return level === 'none' ? NONE : { level, action: actionForLevel(level, this.settings) };
   }
 
@@ -143,21 +161,17 @@ export class ExtractionDetector {
       throw new ModelGateError('MG_FORBIDDEN', `access to model '${model}' is suspended for this principal`);
     }
     if (verdict.action === 'throttle') {
-      const t = this.states.peek(keyOf(principal, model));
-      if (t) {
-        const now = this.clock();
-        const minute = Math.floor(now / 60_000);
-        if (minute !== t.throttleMinute) {
-          t.throttleMinute = minute;
-          t.throttleCount = 0;
-        }
-        if (t.throttleCount + rows > this.settings.throttlePerMinute) {
-          throw new ModelGateError('MG_RATE_LIMITED', `too many requests to model '${model}'`, {
-            retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)),
-          });
-        }
-        t.throttleCount += rows;
+      const key = keyOf(principal, model);
+      const now = this.clock();
+      const minute = Math.floor(now / 60_000);
+      let t = this.throttles.peek(key);
+      if (t?.minute !== minute) this.throttles.set(key, (t = { minute, count: 0 }));
+      if (t.count + rows > this.settings.throttlePerMinute) {
+        throw new ModelGateError('MG_RATE_LIMITED', `too many requests to model '${model}'`, {
+          retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)),
+        });
       }
+      t.count += rows;
     }
     return verdict;
   }
@@ -173,7 +187,20 @@ export class ExtractionDetector {
     const key = keyOf(principal, model);
     const a = this.states.delete(key);
     const b = this.remembered.delete(key);
+    this.throttles.delete(key);
     return a || b;
+  }
+
+  /** Pairs this process holds above none (tracked or remembered), without the shared floor. */
+  flagged(): FlaggedPair[] {
+    const out: FlaggedPair[] = [];
+    const pair = (key: string) => {
+      const [principal, model] = JSON.parse(key) as [string, string];
+      return { principal, model };
+    };
+    for (const [key, t] of this.states.entries()) if (t.ladder.level !== 'none') out.push({ ...pair(key), level: t.ladder.level, queries: t.queries });
+    for (const [key, level] of this.remembered.entries()) if (level !== 'none') out.push({ ...pair(key), level });
+    return out;
   }
 
   /** Pairs with live state (at most settings.maxTracked). */
@@ -190,7 +217,7 @@ export class ExtractionDetector {
       ladder.level = old;
       this.remembered.delete(key);
     }
-    const t: Tracked = { signals: new SignalState(this.settings, share), ladder, queries: 0, throttleMinute: -1, throttleCount: 0 };
+    const t: Tracked = { signals: new SignalState(this.settings, share), ladder, queries: 0 };
     const evicted = this.states.set(key, t);
     if (evicted && evicted[1].ladder.level !== 'none') this.remembered.set(evicted[0], evicted[1].ladder.level);
     return t;

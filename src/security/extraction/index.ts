@@ -7,7 +7,10 @@ export {
   type ExtractionObservation,
   type ExtractionResult,
   type ExtractionVerdict,
+  type FlaggedPair,
 } from './detector.ts';
+export { ExtractionControl, type FlaggedView } from './control.ts';
+export { SharedLevels, type Lifted, type SharedLevelsOptions, type StoredLevel } from './shared-levels.ts';
 export {
   ACTIONS,
   LEVELS,

@@ -172,4 +172,9 @@ export class LruMap<K, V> {
   get size(): number {
     return this.map.size;
   }
+
+  /** Every entry, least recently used first, without touching the order. */
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
 }

@@ -6,8 +6,9 @@ import { servedVersions } from './003-served-versions.ts';
 import { alerts } from './004-alerts.ts';
 import { apiKeys } from './005-api-keys.ts';
 import { endpoints } from './006-endpoints.ts';
+import { extractionLevels } from './007-extraction-levels.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints];
+export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels];
 
 export { autoIncrementType, type Migration } from './types.ts';

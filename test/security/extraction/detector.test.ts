@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ExtractionDetector, lowMarginShareFromHistogram, parseExtractionSettings, type ExtractionEvent, type ExtractionSettingsInput,
+  ExtractionDetector, lowMarginShareFromHistogram, parseExtractionSettings, type ExtractionEvent, type ExtractionSettingsInput, type Level,
 } from '../../../src/security/extraction/index.ts';
 import { cellOf, distance, numericFeatures, textFeatures } from '../../../src/security/extraction/features.ts';
 import { probabilityRows, rowVectors } from '../../../src/security/extraction/queries.ts';
@@ -18,10 +18,10 @@ const FEATURES = { hashBits: 12, maxNonZero: 64 };
 const textRow = (s: string): Tensor[] => [{ name: 'text', datatype: 'BYTES', shape: [1], data: [s] }];
 const vecRow = (v: number[]): Tensor[] => [{ name: 'x', datatype: 'FP32', shape: [1, v.length], data: Float32Array.from(v) }];
 
-function harness(input: ExtractionSettingsInput = {}) {
+function harness(input: ExtractionSettingsInput = {}, floor?: (principal: string, model: string) => Level) {
   let now = 1_700_000_000_000;
   const events: ExtractionEvent[] = [];
-  const detector = new ExtractionDetector(parseExtractionSettings(input), { clock: () => now, onEscalation: (e) => events.push(e) });
+  const detector = new ExtractionDetector(parseExtractionSettings(input), { clock: () => now, onEscalation: (e) => events.push(e), floor });
   return { detector, events, tick: (ms: number) => (now += ms) };
 }
 
@@ -236,6 +236,27 @@ describe('the escalation ladder', () => {
     const { detector } = harness({ actions: [{ at: 'suspect', do: 'alert' }, { at: 'likely', do: 'block' }], levels: { suspect: 1, likely: 1, confirmed: 3, critical: 5 }, volume: { maxQueries: 3 } });
     for (let i = 0; i < 3; i++) detector.observe({ principal: 'p', model: 'm', inputs: textRow('q'), probabilities: [[0.9, 0.1]] });
     assert.deepEqual(detector.actionFor('p', 'm'), { level: 'likely', action: 'block' });
+  });
+
+  it('holds a pair at the floor another replica stored: block, throttle and degrade without local state', () => {
+    const floors = new Map<string, Level>([['blocked', 'critical'], ['throttled', 'confirmed'], ['degraded', 'likely']]);
+    const { detector, tick } = harness({ throttlePerMinute: 2, volume: { maxQueries: 10 }, escalateAfterQueries: 20 }, (principal, model) => (model === 'm' ? floors.get(principal) ?? 'none' : 'none'));
+    assert.throws(() => detector.gate('blocked', 'm'), (e) => isModelGateError(e) && e.code === 'MG_FORBIDDEN');
+    assert.equal(detector.gate('blocked', 'other').action, 'none', 'per model');
+    detector.gate('throttled', 'm');
+    detector.gate('throttled', 'm');
+    assert.throws(() => detector.gate('throttled', 'm'), (e) => isModelGateError(e) && e.code === 'MG_RATE_LIMITED');
+    tick(60_000);
+    assert.equal(detector.gate('throttled', 'm').action, 'throttle', 'a new minute, a new allowance');
+    const full = outputPolicySchema.parse({ mode: 'full' });
+    assert.deepEqual(detector.outputPolicyFor('degraded', 'm', full), { mode: 'top1', decimals: 1 });
+    assert.equal(detector.tracked, 0, 'nothing was tracked for any of them');
+    assert.deepEqual(detector.flagged(), [], 'flagged() lists what this process saw, not the floor');
+    // A local level above the floor wins; the floor never lowers one.
+    floors.set('mallory', 'suspect');
+    for (let i = 0; i < 30; i++) detector.observe({ principal: 'mallory', model: 'm', inputs: textRow('q'), probabilities: [[0.9, 0.1]] });
+    assert.equal(detector.actionFor('mallory', 'm').level, 'likely');
+    assert.deepEqual(detector.flagged(), [{ principal: 'mallory', model: 'm', level: 'likely', queries: 30 }]);
   });
 
   it('rejects a ladder that softens, and levels that decrease', () => {
