@@ -133,7 +133,11 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   dataplane.markStarted();
 
   const apiKeys = new ApiKeyService(store, { settings: config.identity.apiKeys });
-  const jwt = config.identity.jwt ? await createJwtVerifier(config.identity.jwt) : undefined;
+  const jwt = config.identity.jwt
+    ? await createJwtVerifier(config.identity.jwt, {
+        onJwksFileError: (err) => logger.error({ err: err.message }, 'the JWKS file changed but cannot be used; the keys in force stay'),
+      })
+    : undefined;
   const alerting = createAlerting({
     config: config.alerts,
     logger,

@@ -19,6 +19,8 @@ export interface JwtVerifier {
 export interface JwtVerifierOptions {
   /** Epoch milliseconds; tests move it instead of waiting. */
   now?: () => number;
+  /** Told when a changed JWKS file cannot be used; the previous key set stays in force. */
+  onJwksFileError?: (err: Error) => void;
 }
 
 const config = (message: string) => new ModelGateError('MG_CONFIG_INVALID', message);
@@ -26,9 +28,21 @@ const config = (message: string) => new ModelGateError('MG_CONFIG_INVALID', mess
 /** Reads a JWKS file and refuses what does not belong in a public key set: symmetric keys (they
  * would make HS* verifiable, i.e. forgeable by whoever reads the file) and private key material. */
 export async function readJwksFile(file: string): Promise<JSONWebKeySet> {
+  return parseJwks(file, await readJwksText(file));
+}
+
+async function readJwksText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    throw config(`the JWKS file ${file} cannot be read`);
+  }
+}
+
+function parseJwks(file: string, text: string): JSONWebKeySet {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw config(`the JWKS file ${file} cannot be read as JSON`);
   }
@@ -39,6 +53,39 @@ export async function readJwksFile(file: string): Promise<JSONWebKeySet> {
     if ('d' in k) throw config(`the JWKS file ${file} holds a private key; give only the public parts`);
   }
   return parsed as JSONWebKeySet;
+}
+
+/**
+ * The key set of a JWKS file, read again when the file changes (a rotated Kubernetes secret swaps
+ * it), checked at most every checkMs when a token arrives. A changed file that is not a valid public
+ * key set is reported and ignored: the keys in force stay, rather than every token failing.
+ */
+async function watchedJwksFile(file: string, checkMs: number, options: JwtVerifierOptions): Promise<JWTVerifyGetKey> {
+  const now = options.now ?? Date.now;
+  // The file's text, not its mtime, says whether it changed: a rewrite within one timestamp tick
+  // (or a swapped symlink keeping the old time) is still seen. The file is small.
+  let text = await readJwksText(file);
+  let keys = createLocalJWKSet(parseJwks(file, text));
+  let checkedAt = now();
+  let checking: Promise<void> | undefined;
+  const check = async () => {
+    try {
+      const next = await readJwksText(file);
+      if (next === text) return;
+      text = next; // a broken file is reported once, not on every check
+      keys = createLocalJWKSet(parseJwks(file, next));
+    } catch (err) {
+      options.onJwksFileError?.(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return async (header, token) => {
+    if (checkMs > 0 && now() - checkedAt >= checkMs) {
+      checkedAt = now();
+      checking ??= check().finally(() => (checking = undefined));
+    }
+    if (checking) await checking;
+    return keys(header, token);
+  };
 }
 
 /** Follows a dotted path (realm_access.roles) when the claim itself is absent. */
@@ -60,7 +107,7 @@ function list(value: unknown): string[] | undefined {
 export async function createJwtVerifier(input: JwtSettingsInput | JwtSettings, options: JwtVerifierOptions = {}): Promise<JwtVerifier> {
   const s = jwtSettingsSchema.parse(input);
   const keys: JWTVerifyGetKey = s.jwksFile
-    ? createLocalJWKSet(await readJwksFile(s.jwksFile))
+    ? await watchedJwksFile(s.jwksFile, s.jwksFileCheckMs, options)
     : createRemoteJWKSet(new URL(s.jwksUrl!), {
         cooldownDuration: s.jwksCooldownMs,
         cacheMaxAge: s.jwksCacheMaxAgeMs,

@@ -47,6 +47,8 @@ export const jwtSettingsSchema = z
       .describe('URL mode: shortest wait between two JWKS fetches, even for an unknown kid'),
     jwksCacheMaxAgeMs: z.number().int().min(1000).default(600_000).describe('URL mode: refetch the JWKS after this long'),
     jwksTimeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('URL mode: JWKS fetch timeout'),
+    jwksFileCheckMs: z.number().int().min(0).max(3_600_000).default(5000)
+      .describe('file mode: how often the file is checked for a new key set (key rotation without a restart; 0: never)'),
   })
   .strict()
   .refine((s) => (s.jwksFile === undefined) !== (s.jwksUrl === undefined), {

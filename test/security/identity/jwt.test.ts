@@ -90,6 +90,36 @@ test('a token signed by a key outside the set is refused, even under a known kid
   await refused(await sign(unknownKid, { roles: ['admin'] }), /ERR_JWKS_NO_MATCHING_KEY/);
 });
 
+test('a rotated JWKS file is picked up without a restart; a broken one is reported and the keys in force stay', async () => {
+  const rotating = join(dir, 'rotating.json');
+  const old = await pair('ES256', 'old-1');
+  const next = await pair('ES256', 'new-1');
+  writeFileSync(rotating, JSON.stringify({ keys: [old.jwk] }));
+  let now = Date.now();
+  const problems: string[] = [];
+  const v = await createJwtVerifier({ jwksFile: rotating, issuer: ISS, audience: AUD, jwksFileCheckMs: 5000 }, { now: () => now, onJwksFileError: (e) => problems.push(e.message) });
+  const oldToken = await sign(old, { roles: ['viewer'] });
+  const newToken = await sign(next, { roles: ['viewer'] });
+  assert.equal((await v.verify(oldToken)).ok, true);
+  writeFileSync(rotating, JSON.stringify({ keys: [next.jwk] }));
+  await refused(newToken, /ERR_JWKS_NO_MATCHING_KEY/, v); // not checked again yet
+  now += 5000;
+  assert.equal((await v.verify(newToken)).ok, true, 'the new key is in force');
+  await refused(oldToken, /ERR_JWKS_NO_MATCHING_KEY/, v);
+  writeFileSync(rotating, '{"keys": [');
+  now += 5000;
+  assert.equal((await v.verify(newToken)).ok, true, 'a broken file leaves the keys in force');
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /cannot be read as JSON/);
+  now += 5000;
+  assert.equal((await v.verify(newToken)).ok, true);
+  assert.equal(problems.length, 1, 'reported once, not on every check');
+  writeFileSync(rotating, JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }));
+  now += 5000;
+  assert.equal((await v.verify(newToken)).ok, true, 'a symmetric key is refused on reload as at start');
+  assert.match(problems[1], /symmetric/);
+});
+
 test("alg 'none' and an HS256 forgery keyed with the public key are refused", async () => {
   const claims = { iss: ISS, aud: AUD, sub: 'mallory', exp: seconds() + 300, roles: ['admin'] };
   await refused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`, /ERR_JOSE_ALG_NOT_ALLOWED|ERR_JWS_INVALID/);
