@@ -15,13 +15,14 @@ import type { VersionMonitors } from './monitoring/version-monitors.ts';
 import type { ExtractionControl, ExtractionDetector } from './security/extraction/index.ts';
 import { buildAdminApp, buildInferenceApp } from './http/apps.ts';
 import { createMetrics, type Metrics } from './monitoring/index.ts';
+import { claimLabels } from './monitoring/feedback/index.ts';
 import { ModelSet } from './registry/index.ts';
 import { loadServingKeys, type ServingKeys } from './registry/keys.ts';
 import { ServingController } from './registry/serving.ts';
 import { VersionRegistry } from './registry/versions/index.ts';
 import type { LoadSettings } from './runtime/index.ts';
 import { FileBlobStore, openStore, type Store } from './store/index.ts';
-import { AuditLog, loadOrCreateAuditSigningKey } from './audit/index.ts';
+import { AuditLog, auditedPredictions, loadOrCreateAuditSigningKey } from './audit/index.ts';
 import { auditRejections } from './http/rejections.ts';
 import { alertRoutes } from './http/alert-routes.ts';
 import { extractionRoutes } from './http/extraction-routes.ts';
@@ -123,6 +124,11 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     rollouts,
     payloadCapture: (model) => config.models[model]?.payloadCapture,
     monitors: parts.monitors,
+    feedbackHistory: {
+      // Without the audit log nothing records what other replicas answered: only local predictions join.
+      answered: async (model, ids) => (auditLog ? auditedPredictions(store, model, ids) : new Map()),
+      claim: (model, labels) => claimLabels(store, model, labels),
+    },
     readinessChecks: [storeCheck(store)],
   });
   if (config.importDir) await serving.importFolder(config.importDir, 'system:import');

@@ -15,6 +15,7 @@ export {
   AUDIT_KEY_FILE, AUDIT_PUBLIC_KEY_FILE, type AuditSigner, type LoadedAuditKey, type TrustedAuditKeys,
 } from './signing.ts';
 export { readHead } from './rows.ts';
+export { auditedPredictions, type AuditedPrediction } from './predictions.ts';
 export {
   AUDIT_KINDS, type AuditCheckpoint, type AuditEntry, type AuditKind, type AuditRecord, type AuditRecordBody,
   type ChainHead, type ChangeDetail, type JsonValue, type KnownAuditFlag, type OutputSummary,

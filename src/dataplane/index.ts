@@ -5,7 +5,7 @@ import type { ModelSet } from '../registry/index.ts';
 import { createInfer, type AuditSink, type InferenceObserver } from './infer.ts';
 import type { Safeguards } from './safeguards.ts';
 import type { RolloutController } from '../routing/index.ts';
-import { createFeedback, type FeedbackListener } from './feedback.ts';
+import { createFeedback, type FeedbackHistory, type FeedbackListener } from './feedback.ts';
 import type { VersionMonitors } from '../monitoring/version-monitors.ts';
 import { createMetadata, type ServerInfo } from './metadata.ts';
 import { createPredict } from './predict.ts';
@@ -16,7 +16,9 @@ export type { PredictItem, PredictResult, Prediction, Predict } from './predict.
 export type { ServerInfo } from './metadata.ts';
 export { validateRequest } from './validate.ts';
 export { FeatureOffload, createFeatureComputer, type FeatureSpec, type FeatureJob, type Features } from './features/index.ts';
-export { createFeedback, type Feedback, type FeedbackItem, type FeedbackResult, type FeedbackListener } from './feedback.ts';
+export {
+  createFeedback, type AnsweredPrediction, type Feedback, type FeedbackHistory, type FeedbackItem, type FeedbackListener, type FeedbackResult, type LabelClaim,
+} from './feedback.ts';
 
 export interface DataplaneDeps {
   models: ModelSet;
@@ -31,6 +33,9 @@ export interface DataplaneDeps {
   payloadCapture?: (model: string) => PayloadCapturePolicy | undefined;
   /** Where feedback labels go; without monitors, feedback finds no request. */
   monitors?: VersionMonitors;
+  /** Predictions answered elsewhere and labels claimed once across replicas; without it, feedback
+   * joins only the predictions this process remembers. */
+  feedbackHistory?: FeedbackHistory;
   /** Dependencies readiness waits on (the store); each resolves true when reachable. */
   readinessChecks?: (() => Promise<boolean>)[];
 }
@@ -42,7 +47,10 @@ export function createDataplane(deps: DataplaneDeps) {
   const predict = createPredict({ infer: useCase, limits: deps.limits });
   const metadata = createMetadata(deps);
   const listeners: FeedbackListener[] = deps.rollouts ? [(model, item) => void deps.rollouts!.feedback(model, item.requestId, item.label)] : [];
-  const feedback = deps.monitors ? createFeedback({ monitors: deps.monitors, listeners }) : undefined;
+  const feedback = deps.monitors ? createFeedback({
+        monitors: deps.monitors, listeners, history: deps.feedbackHistory,
+        loaded: (model) => (deps.models.has(model) ? deps.models.versions(model).map((v) => deps.models.get(model, v)) : []),
+      }) : undefined;
   return {
     infer: useCase.infer,
     predict,

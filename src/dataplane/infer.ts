@@ -83,8 +83,13 @@ function summarize(served: ServedVersion, outputs: readonly Tensor[], labels: re
     const k = probs.shape[1];
     confidence = Math.max(...Array.from(probs.data.slice(0, k) as Float32Array, Number));
   }
-  return { label: labels?.[0] ?? null, confidence, rows };
+  // Every row's label for a multi-row request (up to MAX_AUDITED_LABELS), so that feedback on
+  // `<requestId>/<row>` can be joined through the audit log on any replica.
+  const all = labels && labels.length > 1 ? { labels: labels.slice(0, MAX_AUDITED_LABELS) } : {};
+  return { label: labels?.[0] ?? null, confidence, rows, ...all };
 }
+
+const MAX_AUDITED_LABELS = 1000;
 
 /** Which version answers a request, and whether it is mirrored. */
 export interface Resolved {

@@ -25,7 +25,7 @@ export function feedbackRoutes(app: FastifyInstance, feedback: Feedback): void {
     const b = req.body;
     const items = b.items ?? (b.requestId && b.label ? [{ requestId: b.requestId, label: b.label }] : []);
     if (items.length === 0 || (b.items && (b.requestId || b.label))) throw errors.invalidRequest('send {"requestId", "label"} or {"items": [...]}');
-    return { results: feedback.feedback(req.principal, req.params.model, items) };
+    return { results: await feedback.feedback(req.principal, req.params.model, items) };
   });
 }
 

@@ -250,3 +250,18 @@ export interface ExtractionLevelsTable {
 export interface Database {
   extraction_levels: ExtractionLevelsTable;
 }
+
+/** Migration 8: ground-truth labels, one per labelled request. */
+export interface FeedbackLabelsTable {
+  model: string;
+  request_id: string;
+  version: string;
+  predicted: string;
+  label: string;
+  principal: string;
+  at: string;
+}
+
+export interface Database {
+  feedback_labels: FeedbackLabelsTable;
+}

@@ -5,6 +5,7 @@ export {
   type FeedbackMetric, type ReferenceMetrics,
 } from './config.ts';
 export { Confusion } from './confusion.ts';
+export { claimLabels, type LedgerLabel } from './ledger.ts';
 export {
   FeedbackTracker, type BatchOutcome, type FeedbackStatus, type FeedbackTrackerOptions, type LabelOutcome, type MetricDrop,
   type WindowSnapshot,

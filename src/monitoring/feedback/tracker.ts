@@ -89,6 +89,28 @@ export class FeedbackTracker {
     if (this.pending.size > this.config.capacity) this.pending.delete(this.pending.keys().next().value!);
   }
 
+  /** The prediction remembered for a request id (absent: never seen here, or evicted). */
+  prediction(requestId: string): { label: string; at: number; labelled: boolean } | undefined {
+    const e = this.pending.get(requestId);
+    return e && { label: e.label, at: e.at, labelled: e.labelled };
+  }
+
+  /** Whether a prediction made at `at` (epoch ms) is too old to be labelled. */
+  isExpired(at: number): boolean {
+    return this.now() - at > this.config.ttlMs;
+  }
+
+  /**
+   * Counts a label whose prediction was resolved by the caller: remembered here, or answered by
+   * another replica or before a restart (the audit log says what). The caller has checked expiry and
+   * that the id is labelled only once; a remembered entry is marked labelled.
+   */
+  addResolvedLabel(requestId: string, predicted: string, truth: string): void {
+    const entry = this.pending.get(requestId);
+    if (entry) entry.labelled = true;
+    this.push(predicted, truth);
+  }
+
   /** One ground-truth label. Unknown (never seen or evicted), expired and already-labelled ids are refused. */
   addLabel(requestId: string, truth: string): LabelOutcome {
     const entry = this.pending.get(requestId);

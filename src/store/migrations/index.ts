@@ -7,8 +7,9 @@ import { alerts } from './004-alerts.ts';
 import { apiKeys } from './005-api-keys.ts';
 import { endpoints } from './006-endpoints.ts';
 import { extractionLevels } from './007-extraction-levels.ts';
+import { feedbackLabels } from './008-feedback-labels.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels];
+export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels, feedbackLabels];
 
 export { autoIncrementType, type Migration } from './types.ts';

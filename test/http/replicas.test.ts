@@ -1,6 +1,7 @@
 // Two real servers on one PostgreSQL schema, as two replicas behind a load balancer: a principal the
 // first blocks is refused by the second once it has read the store, and a lift made through the
-// second reaches the first, whose detector forgets the pair (its own memory would still block it).
+// second reaches the first, whose detector forgets the pair (its own memory would still block it);
+// a label sent to either replica is joined to the prediction the other made, and counted once.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ before(async () => {
     databaseSchema: target.options.kind === 'postgres' ? target.options.schema : undefined,
     rateLimits: { perPrincipal: null, perModel: null },
     extraction: { volume: { maxQueries: 3, weight: 5 } },
+    feedback: { minLabelled: 1 },
   }));
   // One data folder for both, as replicas share a volume for package blobs; the store is PostgreSQL.
   const flags = trusting(signer, { dataDir: join(dir, 'data') });
@@ -72,3 +74,16 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
   }
   throw new Error('the store never showed the stored level');
 }
+
+test('a label sent to one replica joins the prediction the other made, and is accepted once across both', async () => {
+  const answer = (await a.server.inference.inject({ method: 'POST', url: '/v1/models/spam-filter/predict', payload: { text: 'Lunch on Friday?' }, headers: a.auth })).json();
+  assert.equal(answer.prediction, 'ham');
+  const label = (t: TestServer, truth: string) =>
+    t.server.inference.inject({ method: 'POST', url: '/v1/models/spam-filter/feedback', payload: { requestId: answer.requestId, label: truth }, headers: t.auth });
+  const onB = await label(b, 'ham');
+  assert.deepEqual(onB.json().results, [{ requestId: answer.requestId, outcome: 'accepted', version: '1' }]);
+  assert.equal((await label(a, 'spam')).json().results[0].outcome, 'duplicate', 'the replica that answered it knows it was labelled');
+  assert.equal((await label(b, 'ham')).json().results[0].outcome, 'duplicate');
+  const status = (await b.server.admin.inject({ method: 'GET', url: '/admin/models/spam-filter/monitoring', headers: b.auth })).json();
+  assert.deepEqual([status.versions[0].feedback.labelled, status.versions[0].feedback.metrics.accuracy], [1, 1]);
+});
