@@ -80,9 +80,9 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     : undefined;
   const audit: AuditSink = { record: (e) => (auditLog ? auditLog.append(e) : Promise.resolve()) };
   const parts = buildSafeguards(config, () => metrics, logger, audit, store);
+  const metrics = createMetrics(models, () => parts.monitors);
   // Levels other replicas stored (or this one before a restart) hold from the first request.
   await parts.extractionControl?.sync();
-  const metrics = createMetrics(models, () => parts.monitors);
   const registry = new VersionRegistry({ store, blobs: new FileBlobStore(config.dataDir) });
   const keys = await loadServingKeys(config);
   if (keys.trusted.size === 0) logger.warn({ paths: keys.trustedPaths }, 'no trusted signing key: no package can be registered or loaded');

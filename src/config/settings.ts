@@ -51,7 +51,7 @@ export const SETTINGS = {
   registryPollMs: {
     kind: int(0, 3_600_000),
     default: 5000,
-    doc: 'how often to pick up registry changes made through other replicas, in milliseconds (0: never)',
+    doc: 'how often to pick up what other replicas changed (registry, endpoints, extraction levels and lifts), in milliseconds (0: never)',
   },
   rolloutTickMs: {
     kind: int(0, 3_600_000),

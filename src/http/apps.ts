@@ -52,6 +52,9 @@ function base(opts: AppOptions & PlaneHooks, plane: 'inference' | 'admin'): Fast
     // Per-request lines would cost throughput and duplicate the audit log; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.maxBodyBytes,
+    // A path parameter may be a principal id (`jwt:<issuer URL>:<subject>`, often over 100 characters);
+    // the route schemas bound each parameter themselves.
+    maxParamLength: 1024,
     // Keep clients' values as they sent them: no type coercion, no silent removal.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,

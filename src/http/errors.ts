@@ -49,6 +49,7 @@ function validationMessage(err: FastifyError, req: FastifyRequest): string {
   if (err.validationContext === 'params' && first?.keyword === 'pattern') {
     const param = first.instancePath.replace(/^\//, '');
     const value = String((req.params as Record<string, unknown>)[param] ?? '').slice(0, 100);
+    if (param === 'principal') return `principal ${JSON.stringify(value)} is not valid: control characters are not allowed`;
     return `${param} name ${JSON.stringify(value)} is not valid: use letters, digits, '.', '_' or '-' (at most 63)`;
   }
   return `${where} ${first?.message ?? 'is invalid'}`;

@@ -8,7 +8,8 @@ import { authorize } from '../security/index.ts';
 import type { ExtractionControl } from '../security/extraction/index.ts';
 
 const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
-// Principal ids are `key:<id>`, `jwt:<issuer>:<subject>` or `bootstrap`; a subject may hold '/', sent as %2F.
+// Principal ids are `key:<id>`, `jwt:<issuer>:<subject>` or `bootstrap-admin`; a subject may hold '/',
+// sent as %2F. The admin app allows parameters this long (maxParamLength).
 const PRINCIPAL = { type: 'string', minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
 const error = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const failures = { '4xx': error, '5xx': error } as const;
@@ -39,8 +40,8 @@ export function extractionRoutes(control: ExtractionControl, audit?: AuditSink) 
     app.delete('/admin/models/:model/extraction/:principal', { schema: { params, response: { 200: lifted, ...failures } } }, async (req: LiftReq) => {
       authorize(req.principal, 'admin');
       const { model, principal } = req.params;
-      const before = await control.lift(principal, model, req.principal.id);
-      if (before === 'none') throw new ModelGateError('MG_NOT_FOUND', `no extraction level is held for principal '${principal}' on model '${model}'`);
+      const { known, before } = await control.lift(principal, model, req.principal.id);
+      if (!known) throw new ModelGateError('MG_NOT_FOUND', `no extraction level is held for principal '${principal}' on model '${model}'`);
       req.log.info({ model, principal, before, actor: req.principal.id }, 'extraction level lifted');
       await audit?.record({
         kind: 'admin', requestId: req.id, principal: req.principal.id, model, status: 200,

@@ -87,5 +87,10 @@ test('the lift route refuses bad names and control characters with 400, and the 
   assert.equal((await admin('DELETE', `/admin/models/spam-filter/extraction/${encodeURIComponent('a\u0000b')}`)).statusCode, 400);
   assert.equal((await admin('GET', '/admin/extraction?model=a/b')).statusCode, 400);
   assert.equal((await admin('GET', '/admin/extraction?colour=red')).statusCode, 400);
+  // A long JWT principal (issuer URL + subject) reaches the route: 404 for nobody held, not a router error.
+  const long = `jwt:https://login.microsoftonline.com/${'0'.repeat(36)}/v2.0:${'a'.repeat(80)}`;
+  const unknown = await lift(long);
+  assert.equal(unknown.statusCode, 404);
+  assert.match(unknown.json().error, /no extraction level is held for principal 'jwt:https:\/\/login/);
   assert.equal((await predict()).statusCode, 200);
 });

@@ -97,7 +97,7 @@ const RULES: Rule[] = [
   r('admin', 'PUT', '/admin/alerts/rules/:name', 'deploy', at('/admin/alerts/rules/matrix_rule', {})),
   r('admin', 'DELETE', '/admin/alerts/rules/:name', 'deploy', at('/admin/alerts/rules/matrix_rule')),
   r('admin', 'GET', '/admin/extraction', 'audit', at('/admin/extraction')),
-  r('admin', 'DELETE', '/admin/models/:model/extraction/:principal', 'admin', m((x) => `/admin/models/${x}/extraction/key%3Aaaaaaaaaaaaa`), true),
+  r('admin', 'DELETE', '/admin/models/:model/extraction/:principal', 'admin', m((x) => `/admin/models/${x}/extraction/key%3Aaaaaaaaaaaaa`)),
   r('admin', 'POST', '/admin/keys', 'admin', at('/admin/keys', { name: 'made-by-matrix', roles: ['viewer'] })),
   r('admin', 'GET', '/admin/keys', 'admin', at('/admin/keys')),
   r('admin', 'GET', '/admin/keys/:id', 'admin', at('/admin/keys/aaaaaaaaaaaa')),

@@ -55,18 +55,24 @@ export class ExtractionControl {
     return out.sort((a, b) => levelRank(b.level) - levelRank(a.level) || a.model.localeCompare(b.model) || a.principal.localeCompare(b.principal));
   }
 
-  /** Lifts the pair here and in the store; returns the level it stood at ('none': nothing was known). */
-  async lift(principal: string, model: string, actor: string): Promise<Level> {
-    const local = this.detector.actionFor(principal, model).level;
-    const stored = (await this.shared?.lift(principal, model, actor)) ?? 'none';
+  /**
+   * Lifts the pair here and in the store. `known` is false when neither holds anything for it (then
+   * nothing was changed); `before` is the level it stood at here.
+   */
+  async lift(principal: string, model: string, actor: string): Promise<{ known: boolean; before: Level }> {
+    const here = this.detector.actionFor(principal, model).level;
+    const stored = await this.shared?.lift(principal, model, actor);
     this.detector.reset(principal, model);
-    return levelRank(stored) > levelRank(local) ? stored : local;
+    return { known: here !== 'none' || stored?.known === true, before: here };
   }
 
   /** Stores a step up of this process's ladder, so every replica holds the principal there. */
   async escalated(e: ExtractionEvent): Promise<void> {
     if (e.direction !== 'up' || !this.shared) return;
-    await this.shared.raise(e.principal, e.model, e.level, `score ${e.score} after ${e.queries} queries`);
+    if (levelRank(this.shared.floor(e.principal, e.model)) > levelRank(e.level)) return; // stored higher already
+    const outcome = await this.shared.raise(e.principal, e.model, e.level, `score ${e.score} after ${e.queries} queries`);
+    // An operator lifted the pair after this state was formed: forget it, as the next poll would.
+    if (outcome === 'lifted') this.detector.reset(e.principal, e.model);
   }
 
   /** Reads the store; pairs lifted through another replica are forgotten here too. */

@@ -10,7 +10,7 @@ export {
   type FlaggedPair,
 } from './detector.ts';
 export { ExtractionControl, type FlaggedView } from './control.ts';
-export { SharedLevels, type Lifted, type SharedLevelsOptions, type StoredLevel } from './shared-levels.ts';
+export { SharedLevels, type Lifted, type LiftOutcome, type RaiseOutcome, type SharedLevelsOptions, type StoredLevel } from './shared-levels.ts';
 export {
   ACTIONS,
   LEVELS,
