@@ -54,7 +54,7 @@ function base(opts: AppOptions & PlaneHooks, plane: 'inference' | 'admin'): Fast
     bodyLimit: opts.maxBodyBytes,
     // A path parameter may be a principal id (`jwt:<issuer URL>:<subject>`, often over 100 characters);
     // the route schemas bound each parameter themselves.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Keep clients' values as they sent them: no type coercion, no silent removal.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,

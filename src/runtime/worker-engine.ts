@@ -8,6 +8,8 @@ import type { Engine } from './engine.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 const WORKER_URL = new URL('./onnx-worker-entry.mjs', import.meta.url);
+/** How long a disposed worker may take to release its session and exit before it is terminated. */
+const DISPOSE_GRACE_MS = 5000;
 
 interface Pending {
   resolve: (t: Tensor[]) => void;
@@ -68,8 +70,17 @@ class Slot {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.worker.postMessage({ type: 'dispose' } satisfies WorkerRequest);
-    await this.worker.terminate();
+    const worker = this.worker;
+    if (worker.threadId < 0) return; // already gone
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'dispose' } satisfies WorkerRequest);
+    // The worker releases its session and exits by itself. Terminating it while ONNX Runtime is
+    // inside that release aborts the whole process (a native error thrown where nothing can catch
+    // it, seen once under load); terminate only one that does not exit in time.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), DISPOSE_GRACE_MS)));
+    if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+    clearTimeout(timer);
   }
 }
 
