@@ -8,14 +8,17 @@ export interface AuditedPrediction {
   label: string;
   /** Epoch milliseconds of the answer. */
   at: number;
+  /** Who asked. */
+  principal: string | null;
 }
 
 /** Request ids asked for in one query; longer lists are split. */
 const CHUNK = 500;
-const ROW = /^(.+)\/(\d{1,9})$/;
+// Row numbers in their one canonical spelling: `<id>/01` is not row 1 (it would label it twice).
+const ROW = /^(.+)\/(0|[1-9]\d{0,8})$/;
 
 export async function auditedPredictions(store: Store, model: string, requestIds: readonly string[]): Promise<Map<string, AuditedPrediction>> {
-  // An id may name a whole request or one row of it; ask for both readings at once.
+  // Request ids are the server's UUIDs: an id with a row suffix names a row, any other a request.
   const wanted = new Map<string, { id: string; row?: number }[]>();
   const want = (base: string, id: string, row?: number) => {
     let list = wanted.get(base);
@@ -23,16 +26,16 @@ export async function auditedPredictions(store: Store, model: string, requestIds
     list.push({ id, row });
   };
   for (const id of requestIds) {
-    want(id, id);
     const m = ROW.exec(id);
     if (m) want(m[1], id, Number(m[2]));
+    else want(id, id);
   }
   const out = new Map<string, AuditedPrediction>();
   const bases = [...wanted.keys()];
   for (let i = 0; i < bases.length; i += CHUNK) {
     const rows = await store.db
       .selectFrom('audit_records')
-      .select(['request_id', 'version', 'output_json', 'time'])
+      .select(['request_id', 'version', 'output_json', 'time', 'principal'])
       .where('kind', '=', 'inference')
       .where('model', '=', model)
       .where('status', '=', 200)
@@ -44,7 +47,7 @@ export async function auditedPredictions(store: Store, model: string, requestIds
       if (!labels) continue;
       for (const { id, row } of wanted.get(r.request_id) ?? []) {
         const label = row === undefined ? (labels.length === 1 ? labels[0] : undefined) : labels.length > 1 ? labels[row] : undefined;
-        if (typeof label === 'string' && !out.has(id)) out.set(id, { version: r.version, label, at: Date.parse(r.time) });
+        if (typeof label === 'string' && !out.has(id)) out.set(id, { version: r.version, label, at: Date.parse(r.time), principal: r.principal });
       }
     }
   }

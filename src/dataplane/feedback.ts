@@ -4,7 +4,7 @@ import { errors } from '../errors.ts';
 import type { FeedbackTracker } from '../monitoring/feedback/index.ts';
 import type { ServedVersion } from '../runtime/index.ts';
 import type { VersionMonitor, VersionMonitors } from '../monitoring/version-monitors.ts';
-import { authorize, type Principal } from '../security/index.ts';
+import { authorize, can, type Principal } from '../security/index.ts';
 
 export interface FeedbackItem {
   requestId: string;
@@ -28,6 +28,8 @@ export interface AnsweredPrediction {
   label: string;
   /** Epoch milliseconds. */
   at: number;
+  /** The principal that made the request. */
+  principal: string | null;
 }
 
 export interface LabelClaim {
@@ -49,40 +51,50 @@ export interface FeedbackHistory {
   claim(model: string, labels: readonly LabelClaim[]): Promise<Set<string>>;
 }
 
+type Tracked = VersionMonitor & { feedback: FeedbackTracker };
+
 interface Found {
-  monitor: VersionMonitor & { feedback: FeedbackTracker };
+  version: string;
   predicted: string;
   at: number;
   labelled: boolean;
+  /** Who asked for the prediction. */
+  owner: string | null | undefined;
+  /** The version's tracker here; absent when this process does not serve that version. */
+  monitor?: Tracked;
 }
+
+const hasFeedback = (m: VersionMonitor | undefined): m is Tracked => m?.feedback !== undefined;
 
 export function createFeedback(deps: {
   monitors: VersionMonitors;
   listeners?: FeedbackListener[];
   history?: FeedbackHistory;
-  /** The versions of a model loaded here: their monitors are built for a label that arrives before
-   * the version served a request in this process (after a restart, or on another replica). */
+  /** The versions of a model loaded here: a label joined through the history gets its version's
+   * tracker even if that version has not served a request in this process yet. */
   loaded?: (model: string) => ServedVersion[];
 }) {
   return {
-    /** Labels answered requests; ids of a multi-row request are `<requestId>/<row>`. */
+    /**
+     * Labels answered requests; ids of a multi-row request are `<requestId>/<row>`. Only the principal
+     * that made a request, or an admin, may label it: for anyone else it is `unknown`, so the answer
+     * tells nothing about other principals' requests.
+     */
     async feedback(principal: Principal | undefined, model: string, items: readonly FeedbackItem[]): Promise<FeedbackResult[]> {
       authorize(principal, 'infer', model);
-      for (const v of deps.loaded?.(model) ?? []) deps.monitors.for(v);
-      const monitors = deps.monitors.ofModel(model).filter((m): m is Found['monitor'] => m.feedback !== undefined);
-      const labels = new Set(monitors.flatMap((m) => m.labels));
+      const loaded = deps.loaded?.(model) ?? [];
+      const monitors = deps.monitors.ofModel(model).filter(hasFeedback);
+      const labels = new Set([...loaded.flatMap((v) => v.manifest.labels ?? []), ...monitors.flatMap((m) => m.labels)]);
       // Every label is checked before any is counted: a bad item refuses the whole request.
       for (const item of items) {
         if (labels.size > 0 && !labels.has(item.label)) {
           throw errors.invalidRequest(`label '${item.label}' is not one of the model's labels: ${[...labels].join(', ')}`);
         }
       }
-      for (const item of items) for (const l of deps.listeners ?? []) l(model, item);
-
       const found = items.map((item): Found | undefined => {
         for (const monitor of monitors) {
           const p = monitor.feedback.prediction(item.requestId);
-          if (p) return { monitor, predicted: p.label, at: p.at, labelled: p.labelled };
+          if (p) return { version: monitor.version, predicted: p.label, at: p.at, labelled: p.labelled, owner: p.principal, monitor };
         }
         return undefined;
       });
@@ -91,39 +103,47 @@ export function createFeedback(deps: {
         const answered = await deps.history.answered(model, missing);
         items.forEach((item, i) => {
           const a = found[i] ? undefined : answered.get(item.requestId);
-          const monitor = a && monitors.find((m) => m.version === a.version);
-          if (monitor) found[i] = { monitor, predicted: a.label, at: a.at, labelled: false };
+          if (!a) return;
+          const served = loaded.find((v) => v.version === a.version);
+          const monitor = served ? deps.monitors.for(served) : deps.monitors.get(model, a.version);
+          found[i] = { version: a.version, predicted: a.label, at: a.at, labelled: false, owner: a.principal, ...(hasFeedback(monitor) && { monitor }) };
         });
       }
 
+      const admin = can(principal, 'admin');
       const results: FeedbackResult[] = new Array(items.length);
       const candidates: number[] = [];
       const inBatch = new Set<string>();
       items.forEach((item, i) => {
         const f = found[i];
         const { requestId } = item;
-        if (!f) results[i] = { requestId, outcome: 'unknown' };
-        else if (f.labelled || inBatch.has(requestId)) results[i] = { requestId, outcome: 'duplicate', version: f.monitor.version };
-        else if (f.monitor.feedback.isExpired(f.at)) results[i] = { requestId, outcome: 'expired', version: f.monitor.version };
-        else {
+        if (!f || !(admin || f.owner === principal.id)) results[i] = { requestId, outcome: 'unknown' };
+        else if (f.labelled || inBatch.has(requestId)) results[i] = { requestId, outcome: 'duplicate', version: f.version };
+        else if (f.monitor ? f.monitor.feedback.isExpired(f.at) : !(Date.now() - f.at <= deps.monitors.feedbackTtlMs)) {
+          results[i] = { requestId, outcome: 'expired', version: f.version };
+        } else {
           inBatch.add(requestId);
           candidates.push(i);
         }
       });
+      // Recorded once across replicas first (all or nothing); counted here only after that.
       const claimed = deps.history && candidates.length > 0
         ? await deps.history.claim(model, candidates.map((i) => ({
-            requestId: items[i].requestId, version: found[i]!.monitor.version, predicted: found[i]!.predicted, label: items[i].label, principal: principal.id,
+            requestId: items[i].requestId, version: found[i]!.version, predicted: found[i]!.predicted, label: items[i].label, principal: principal.id,
           })))
         : undefined;
       for (const i of candidates) {
         const f = found[i]!;
         const { requestId, label } = items[i];
         if (claimed && !claimed.has(requestId)) {
-          results[i] = { requestId, outcome: 'duplicate', version: f.monitor.version };
+          f.monitor?.feedback.markLabelled(requestId);
+          results[i] = { requestId, outcome: 'duplicate', version: f.version };
           continue;
         }
-        f.monitor.feedback.addResolvedLabel(requestId, f.predicted, label);
-        results[i] = { requestId, outcome: 'accepted', version: f.monitor.version };
+        // A version not served here is recorded as ground truth but counted by no tracker here.
+        f.monitor?.feedback.addResolvedLabel(requestId, f.predicted, label);
+        results[i] = { requestId, outcome: 'accepted', version: f.version };
+        for (const l of deps.listeners ?? []) l(model, items[i]);
       }
       return results;
     },

@@ -74,8 +74,9 @@ function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>):
 
 const rowsOf = (inputs: readonly Tensor[]) => Math.max(1, inputs[0]?.shape[0] ?? 1);
 
-/** What the audit keeps of an answer: the first row's label and confidence, and the row count. */
-function summarize(served: ServedVersion, outputs: readonly Tensor[], labels: readonly string[] | undefined): OutputSummary {
+/** What the audit keeps of an answer: the first row's label and confidence, the row count, and for a
+ * multi-row request to a version that tracks feedback every row's label. */
+function summarize(served: ServedVersion, outputs: readonly Tensor[], labels: readonly string[] | undefined, keepLabels: boolean): OutputSummary {
   const probs = probabilitiesOf(served, outputs);
   const rows = probs?.shape[0] ?? labels?.length ?? 0;
   let confidence: number | null = null;
@@ -83,9 +84,9 @@ function summarize(served: ServedVersion, outputs: readonly Tensor[], labels: re
     const k = probs.shape[1];
     confidence = Math.max(...Array.from(probs.data.slice(0, k) as Float32Array, Number));
   }
-  // Every row's label for a multi-row request (up to MAX_AUDITED_LABELS), so that feedback on
-  // `<requestId>/<row>` can be joined through the audit log on any replica.
-  const all = labels && labels.length > 1 ? { labels: labels.slice(0, MAX_AUDITED_LABELS) } : {};
+  // Every row's label of a multi-row request to a version that tracks feedback (up to
+  // MAX_AUDITED_LABELS), so that a label for `<requestId>/<row>` can be joined on any replica.
+  const all = keepLabels && labels && labels.length > 1 ? { labels: labels.slice(0, MAX_AUDITED_LABELS) } : {};
   return { label: labels?.[0] ?? null, confidence, rows, ...all };
 }
 
@@ -154,7 +155,7 @@ export function createInfer(deps: InferDeps) {
         inputSha256: canonicalInputHash(request.inputs),
         // As received (before normalisation), sampled and redacted, only when the model asks for it.
         ...capturedPayload(deps.payloadCapture?.(served.name), ctx.requestId, request.inputs),
-        output: summarize(served, outputs, answered.labels),
+        output: summarize(served, outputs, answered.labels, answered.feedbackTracked === true),
         flags: answered.flags,
         status: 200,
         latencyMs: Math.round((performance.now() - started) * 1000) / 1000,

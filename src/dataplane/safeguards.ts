@@ -45,6 +45,8 @@ export interface Answered {
   flags: Flag[];
   /** Per row: the predicted label, when the model has one. */
   labels?: string[];
+  /** The version tracks feedback: the labels are worth keeping for a later join (the audit record). */
+  feedbackTracked?: boolean;
 }
 
 /** The class probabilities among the outputs: the manifest's named output, else a 2-D float tensor. */
@@ -165,10 +167,10 @@ export function createSafeguards(deps: SafeguardDeps) {
             const row = probs ? Array.from(probs.data.slice(r * k, (r + 1) * k) as Float32Array, Number) : [];
             drift.observe(seen.features[r], predictionObservation(seen.monitor.labels, row, label));
           }
-          feedback?.recordPrediction(labels.length === 1 ? requestId : `${requestId}/${r}`, label);
+          feedback?.recordPrediction(labels.length === 1 ? requestId : `${requestId}/${r}`, label, principal.id);
         });
       }
-      return { policy, flags, labels };
+      return { policy, flags, labels, feedbackTracked: feedback !== undefined };
     },
   };
 }

@@ -42,6 +42,11 @@ export class VersionMonitors {
     return m;
   }
 
+  /** How old a prediction may be when its label arrives (the feedback settings of every version). */
+  get feedbackTtlMs(): number {
+    return this.options.feedback.ttlMs;
+  }
+
   get(name: string, version: string): VersionMonitor | undefined {
     return this.monitors.get(`${name}@${version}`);
   }

@@ -75,6 +75,15 @@ test('labels for requests answered before a restart are joined through the audit
     [single.requestId, 'ham', 'spam', '1', 'bootstrap-admin'],
   ].sort());
 
+  // Another spelling of a row is not that row: it would let one prediction be counted twice.
+  assert.equal((await feedback({ requestId: `${batch.requestId}/01`, label: 'spam' })).json().results[0].outcome, 'unknown');
+  // Only the principal that asked (or an admin) may label a request; for another it does not exist.
+  const other = await t.server.admin.inject({ method: 'POST', url: '/admin/keys', payload: { name: 'other', roles: ['predictor'], models: ['*'] }, headers: t.auth });
+  const byOther = await t.server.inference.inject({
+    method: 'POST', url: '/v1/models/spam-filter/feedback', payload: { requestId: `${batch.requestId}/0`, label: 'ham' }, headers: { authorization: `Bearer ${other.json().key}` },
+  });
+  assert.deepEqual(byOther.json().results, [{ requestId: `${batch.requestId}/0`, outcome: 'unknown' }]);
+
   // Labelled once across a second restart too: the ledger, not the process, says so.
   await t.server.close();
   t = await start();

@@ -54,6 +54,8 @@ interface Pending {
   label: string;
   at: number;
   labelled: boolean;
+  /** Who asked: only they (or an admin) may label it (checked by the caller). */
+  principal?: string;
 }
 
 export class FeedbackTracker {
@@ -83,21 +85,27 @@ export class FeedbackTracker {
   }
 
   /** Remembers what the model answered; a request id seen before is a conflict (ids must be unique). */
-  recordPrediction(requestId: string, label: string): void {
+  recordPrediction(requestId: string, label: string, principal?: string): void {
     if (this.pending.has(requestId)) throw new ModelGateError('MG_CONFLICT', `request id '${requestId}' already has a prediction`);
-    this.pending.set(requestId, { label, at: this.now(), labelled: false });
+    this.pending.set(requestId, { label, at: this.now(), labelled: false, ...(principal !== undefined && { principal }) });
     if (this.pending.size > this.config.capacity) this.pending.delete(this.pending.keys().next().value!);
   }
 
   /** The prediction remembered for a request id (absent: never seen here, or evicted). */
-  prediction(requestId: string): { label: string; at: number; labelled: boolean } | undefined {
+  prediction(requestId: string): { label: string; at: number; labelled: boolean; principal?: string } | undefined {
     const e = this.pending.get(requestId);
-    return e && { label: e.label, at: e.at, labelled: e.labelled };
+    return e && { ...e };
   }
 
-  /** Whether a prediction made at `at` (epoch ms) is too old to be labelled. */
+  /** Whether a prediction made at `at` (epoch ms) is too old to be labelled (an unknown time is). */
   isExpired(at: number): boolean {
-    return this.now() - at > this.config.ttlMs;
+    return !(this.now() - at <= this.config.ttlMs);
+  }
+
+  /** Marks a remembered prediction labelled (another replica counted its label). */
+  markLabelled(requestId: string): void {
+    const entry = this.pending.get(requestId);
+    if (entry) entry.labelled = true;
   }
 
   /**
