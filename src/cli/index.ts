@@ -4,6 +4,7 @@ import { isModelGateError } from '../errors.ts';
 import { SERVER_VERSION } from '../server.ts';
 import { registryCommands } from './admin-client.ts';
 import { auditCommand } from './audit.ts';
+import { extractionCommand } from './extraction.ts';
 import { keysCommand } from './keys.ts';
 import { endpointCommand } from './endpoint.ts';
 import { keygenCommand, packageCommand, verifyCommand } from './package-commands.ts';
@@ -26,6 +27,7 @@ export function program(): Command {
     .addCommand(verifyCommand())
     .addCommand(auditCommand())
     .addCommand(keysCommand())
+    .addCommand(extractionCommand())
     .addCommand(endpointCommand());
   for (const c of registryCommands()) cli.addCommand(c);
   return cli;

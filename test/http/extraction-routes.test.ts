@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { extractionCommand } from '../../src/cli/extraction.ts';
 import { makeSigner, packageOf, trusting, type Signer } from '../fixtures/packages.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 
@@ -93,4 +94,24 @@ test('the lift route refuses bad names and control characters with 400, and the 
   assert.equal(unknown.statusCode, 404);
   assert.match(unknown.json().error, /no extraction level is held for principal 'jwt:https:\/\/login/);
   assert.equal((await predict()).statusCode, 200);
+});
+
+test('the extraction CLI over a real socket: list shows the blocked principal, lift serves it again', async () => {
+  const { adminUrl } = await t.server.listen();
+  const tokenFile = join(tempDir(), 'admin.token');
+  writeFileSync(tokenFile, `${t.token}\n`, { mode: 0o600 });
+  const run = async (...args: string[]) => {
+    let out = '';
+    await extractionCommand({ out: (s) => void (out += s), err: () => undefined }).parseAsync([...args, '--admin-url', adminUrl, '--token-file', tokenFile], { from: 'user' });
+    return out;
+  };
+  assert.equal(await run('list'), 'no principal is flagged\n');
+  for (let i = 0; i < 3; i++) await predict();
+  assert.equal((await predict()).statusCode, 403);
+  const listed = await run('list', '--model', 'spam-filter');
+  assert.match(listed, /^PRINCIPAL +MODEL +LEVEL +ACTION +HERE +STORED +QUERIES/);
+  assert.match(listed, new RegExp(`${keyPrincipal} +spam-filter +critical +block +critical +critical +3 `));
+  assert.equal(await run('lift', 'spam-filter', keyPrincipal), `lifted ${keyPrincipal} on spam-filter (was critical)\n`);
+  assert.equal((await predict()).statusCode, 200);
+  await assert.rejects(run('lift', 'spam-filter', keyPrincipal), { message: /404: no extraction level is held/ });
 });
