@@ -39,6 +39,12 @@ export async function call<T = unknown>(o: ClientOptions, method: string, path: 
   return json as T;
 }
 
+/** Rows as aligned columns, the first row the header. */
+export function columns(rows: readonly string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
 /** Pretty JSON on stdout, or on `out` for commands that take their output channel as a parameter. */
 export const print = (value: unknown, out: (text: string) => void = (t) => void process.stdout.write(t)): void => {
   out(`${JSON.stringify(value, null, 2)}\n`);

@@ -1,7 +1,7 @@
 // `modelgate extraction`: who the extraction detector holds at which level (list), and the operator's
 // lift, through the admin plane's HTTP API like the other commands.
 import { Command } from 'commander';
-import { call, jsonClient, print, type ClientOptions } from './admin-client.ts';
+import { call, columns, jsonClient, print, type ClientOptions } from './admin-client.ts';
 import type { CliIo } from './keys.ts';
 
 const stdio: CliIo = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
@@ -21,8 +21,7 @@ interface Flagged {
 function table(rows: Flagged[]): string {
   const lines = [['PRINCIPAL', 'MODEL', 'LEVEL', 'ACTION', 'HERE', 'STORED', 'QUERIES', 'STORED SINCE']];
   for (const f of rows) lines.push([f.principal, f.model, f.level, f.action, f.local, f.shared, f.queries === undefined ? '-' : String(f.queries), f.sharedSince ?? '-']);
-  const widths = lines[0].map((_, i) => Math.max(...lines.map((r) => r[i].length)));
-  return lines.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+  return columns(lines);
 }
 
 export function extractionCommand(io: CliIo = stdio): Command {

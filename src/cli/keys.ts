@@ -4,7 +4,7 @@
 import { Command, Option } from 'commander';
 import { ModelGateError } from '../errors.ts';
 import { ROLES } from '../security/principal.ts';
-import { call, jsonClient, print, type ClientOptions } from './admin-client.ts';
+import { call, columns, jsonClient, print, type ClientOptions } from './admin-client.ts';
 
 export interface CliIo {
   out(text: string): void;
@@ -42,8 +42,7 @@ function table(keys: KeyRecord[]): string {
   for (const k of keys) {
     rows.push([k.id, k.name, k.roles.join(','), k.models?.join(',') ?? '-', k.status, k.expiresAt ?? 'never', k.lastUsedAt ?? 'never']);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+  return columns(rows);
 }
 
 export function keysCommand(io: CliIo = stdio): Command {

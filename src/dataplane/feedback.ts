@@ -19,7 +19,7 @@ export interface FeedbackResult {
   version?: string;
 }
 
-/** Extra consumers of feedback (e.g. A/B experiments), told about every label. */
+/** Extra consumers of feedback (e.g. A/B experiments), told about every accepted label. */
 export type FeedbackListener = (model: string, item: FeedbackItem) => void;
 
 /** A prediction as the shared record says it was answered. */
