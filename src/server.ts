@@ -21,7 +21,7 @@ import { loadServingKeys, type ServingKeys } from './registry/keys.ts';
 import { ServingController } from './registry/serving.ts';
 import { VersionRegistry } from './registry/versions/index.ts';
 import type { LoadSettings } from './runtime/index.ts';
-import { FileBlobStore, openStore, type Store } from './store/index.ts';
+import { DatabaseBlobStore, FileBlobStore, openStore, type Store } from './store/index.ts';
 import { AuditLog, auditedPredictions, loadOrCreateAuditSigningKey } from './audit/index.ts';
 import { auditRejections } from './http/rejections.ts';
 import { alertRoutes } from './http/alert-routes.ts';
@@ -83,7 +83,11 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   const metrics = createMetrics(models, () => parts.monitors);
   // Levels other replicas stored (or this one before a restart) hold from the first request.
   await parts.extractionControl?.sync();
-  const registry = new VersionRegistry({ store, blobs: new FileBlobStore(config.dataDir) });
+  // With PostgreSQL, package bytes live in the database too, so replicas need no shared volume; blobs
+  // an earlier version of a deployment wrote under <dataDir>/blobs are still read from there.
+  const files = new FileBlobStore(config.dataDir);
+  const blobs = config.databaseUrl ? new DatabaseBlobStore(store, { fallback: files }) : files;
+  const registry = new VersionRegistry({ store, blobs });
   const keys = await loadServingKeys(config);
   if (keys.trusted.size === 0) logger.warn({ paths: keys.trustedPaths }, 'no trusted signing key: no package can be registered or loaded');
   const settingsFor = (name: string, version: string): LoadSettings => ({

@@ -8,3 +8,4 @@ export { isUniqueViolation, lockRows } from './sql.ts';
 export { redact as redactDatabaseUrl, SCHEMA_PATTERN } from './postgres.ts';
 export { assertDigest, SHA256_PATTERN, sha256Hex, type BlobStore } from './blobs/blob-store.ts';
 export { FileBlobStore } from './blobs/file-blob-store.ts';
+export { DatabaseBlobStore, type DatabaseBlobStoreOptions } from './blobs/database-blob-store.ts';

@@ -265,3 +265,23 @@ export interface FeedbackLabelsTable {
 export interface Database {
   feedback_labels: FeedbackLabelsTable;
 }
+
+/** Migration 9: package blobs in the database (cluster mode). */
+export interface BlobsTable {
+  sha256: string;
+  /** Bytes; bigint on PostgreSQL, read back as a string there. */
+  size: number | string;
+  chunks: number;
+  created_at: string;
+}
+
+export interface BlobChunksTable {
+  sha256: string;
+  seq: number;
+  bytes: Uint8Array;
+}
+
+export interface Database {
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
+}

@@ -1,4 +1,5 @@
-// Two real servers on one PostgreSQL schema, as two replicas behind a load balancer: a principal the
+// Two real servers on one PostgreSQL schema, each with its own data folder, as two replicas behind a
+// load balancer: the package uploaded to one is served by the other; a principal the
 // first blocks is refused by the second once it has read the store, and a lift made through the
 // second reaches the first, whose detector forgets the pair (its own memory would still block it);
 // a label sent to either replica is joined to the prediction the other made, and counted once.
@@ -29,16 +30,17 @@ before(async () => {
     extraction: { volume: { maxQueries: 3, weight: 5 } },
     feedback: { minLabelled: 1 },
   }));
-  // One data folder for both, as replicas share a volume for package blobs; the store is PostgreSQL.
-  const flags = trusting(signer, { dataDir: join(dir, 'data') });
-  a = await testServer(undefined, flags, config);
+  // A data folder each, as replicas without a shared volume: the package registered through the first
+  // reaches the second through PostgreSQL, bytes included (DatabaseBlobStore).
+  a = await testServer(undefined, trusting(signer, { dataDir: join(dir, 'a') }), config);
   const pkg = await packageOf(signer, MODEL, MANIFEST);
   assert.equal((await a.server.admin.inject({ method: 'POST', url: '/admin/packages', payload: pkg, headers: { ...a.auth, 'content-type': 'application/octet-stream' } })).statusCode, 201);
   assert.equal((await a.server.admin.inject({ method: 'POST', url: '/admin/models/spam-filter/versions/1/promote', payload: {}, headers: a.auth })).statusCode, 200);
   const res = await a.server.admin.inject({ method: 'POST', url: '/admin/keys', payload: { name: 'scraper', roles: ['predictor'], models: ['*'] }, headers: a.auth });
   key = res.json().key;
   principal = `key:${res.json().record.id}`;
-  b = await testServer(undefined, flags, config);
+  b = await testServer(undefined, trusting(signer, { dataDir: join(dir, 'b') }), config);
+  assert.equal((await b.server.inference.inject({ method: 'GET', url: '/v2/models/spam-filter/ready', headers: b.auth })).statusCode, 200, 'the second replica serves the package');
 });
 after(async () => {
   await a?.close();

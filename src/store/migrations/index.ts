@@ -8,8 +8,9 @@ import { apiKeys } from './005-api-keys.ts';
 import { endpoints } from './006-endpoints.ts';
 import { extractionLevels } from './007-extraction-levels.ts';
 import { feedbackLabels } from './008-feedback-labels.ts';
+import { blobs } from './009-blobs.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels, feedbackLabels];
+export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels, feedbackLabels, blobs];
 
 export { autoIncrementType, type Migration } from './types.ts';
