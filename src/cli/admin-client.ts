@@ -39,8 +39,10 @@ export async function call<T = unknown>(o: ClientOptions, method: string, path: 
   return json as T;
 }
 
-/** Rows as aligned columns, the first row the header. */
-export function columns(rows: readonly string[][]): string {
+/** Rows as aligned columns, the first row the header. Control characters in values (a principal id
+ * comes from a token's subject) are shown escaped, never sent to the terminal. */
+export function columns(table: readonly string[][]): string {
+  const rows = table.map((r) => r.map((c) => c.replace(/[\u0000-\u001f\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -8,8 +8,9 @@ import type { Engine } from './engine.ts';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 const WORKER_URL = new URL('./onnx-worker-entry.mjs', import.meta.url);
-/** How long a disposed worker may take to release its session and exit before it is terminated. */
-const DISPOSE_GRACE_MS = 5000;
+/** How long a disposed worker may take to finish loading, release its session and exit before it
+ * is terminated. */
+const DISPOSE_GRACE_MS = 10_000;
 
 interface Pending {
   resolve: (t: Tensor[]) => void;
@@ -61,6 +62,7 @@ class Slot {
   }
 
   async run(id: number, feeds: Tensor[], outputs: string[]): Promise<Tensor[]> {
+    if (this.disposed) throw new ModelGateError('MG_MODEL_NOT_READY', 'the engine is being unloaded');
     await this.ready;
     return new Promise<Tensor[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -68,7 +70,14 @@ class Slot {
     });
   }
 
-  async dispose(): Promise<void> {
+  private disposing: Promise<void> | undefined;
+
+  dispose(): Promise<void> {
+    this.disposing ??= this.release();
+    return this.disposing;
+  }
+
+  private async release(): Promise<void> {
     this.disposed = true;
     const worker = this.worker;
     if (worker.threadId < 0) return; // already gone

@@ -15,9 +15,11 @@ export function openPostgres(url: string, schema: string | undefined, poolSize =
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
-    // A stalled server fails a query within 10 s instead of queueing every caller (pollers, the
-    // audit writer, admin requests) behind it for ever; what failed is retried by its owner.
+    // Waiting for a connection (or a free slot of the pool) fails after 10 s instead of queueing
+    // every caller behind a stalled server; queries already sent are not cut (migrations, archives
+    // and package uploads may take long). Keep-alive lets a dead server's sockets be noticed.
     connectionTimeoutMillis: 10_000,
+    keepAlive: true,
     // search_path set by the server at connection start: no window where a query could run
     // before a SET has landed. `public` stays behind it for extensions.
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { columns } from '../../src/cli/admin-client.ts';
 import { keysCommand, parseExpiry } from '../../src/cli/keys.ts';
 import * as httpErrors from '../../src/http/errors.ts';
 import '../../src/http/guards.ts'; // the request.principal declaration
@@ -165,6 +166,10 @@ test('the keys CLI over a real socket: create prints the key alone on stdout, li
     await served.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('CLI tables show control characters escaped, never raw to the terminal', () => {
+  assert.equal(columns([['ID', 'NAME'], ['k1', 'evil\u001b[2J\u0007']]), 'ID  NAME\nk1  evil\\u001b[2J\\u0007\n');
 });
 
 test('--expires takes durations or ISO dates', () => {

@@ -34,8 +34,9 @@ export async function readJwksFile(file: string): Promise<JSONWebKeySet> {
 async function readJwksText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
-  } catch {
-    throw config(`the JWKS file ${file} cannot be read`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw config(`the JWKS file ${file} cannot be read${code ? ` (${code})` : ''}`);
   }
 }
 
@@ -68,25 +69,43 @@ async function watchedJwksFile(file: string, checkMs: number, options: JwtVerifi
   let keys = createLocalJWKSet(parseJwks(file, text));
   let checkedAt = now();
   let checking: Promise<void> | undefined;
+  let reported: string | undefined;
   const check = async () => {
     try {
       const next = await readJwksText(file);
-      if (next === text) return;
-      text = next; // a broken file is reported once, not on every check
-      keys = createLocalJWKSet(parseJwks(file, next));
+      if (next !== text) {
+        text = next; // a broken file is parsed (and reported) once, not on every check
+        keys = createLocalJWKSet(parseJwks(file, next));
+      }
+      reported = undefined;
     } catch (err) {
-      options.onJwksFileError?.(err instanceof Error ? err : new Error(String(err)));
+      const e = err instanceof Error ? err : new Error(String(err));
+      // One report per distinct problem (a missing file is not logged every few seconds).
+      if (e.message !== reported) options.onJwksFileError?.(e);
+      reported = e.message;
     }
+  };
+  const recheck = () => {
+    checkedAt = now();
+    checking ??= check().finally(() => (checking = undefined));
+    return checking;
   };
   return async (header, token) => {
-    if (checkMs > 0 && now() - checkedAt >= checkMs) {
-      checkedAt = now();
-      checking ??= check().finally(() => (checking = undefined));
-    }
+    if (checkMs > 0 && now() - checkedAt >= checkMs) void recheck();
     if (checking) await checking;
-    return keys(header, token);
+    try {
+      return await keys(header, token);
+    } catch (err) {
+      // A token signed with a key the file gained since the last check: look again at once (at most
+      // once a second, so tokens with made-up key ids cannot make the server read the file in a loop).
+      if (checkMs === 0 || (err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || now() - checkedAt < Math.min(checkMs, 1000)) throw err;
+      await recheck();
+      return keys(header, token);
+    }
   };
 }
+
+const printable = (v: unknown): boolean => typeof v === 'string' && v.length <= 250 && !/[\u0000-\u001f\u007f-\u009f]/.test(v);
 
 /** Follows a dotted path (realm_access.roles) when the claim itself is absent. */
 function claim(payload: JWTPayload, name: string): unknown {
@@ -131,6 +150,8 @@ export async function createJwtVerifier(input: JwtSettingsInput | JwtSettings, o
       const claimName = (err as { claim?: string }).claim;
       return { ok: false, reason: claimName ? `${code} (${claimName})` : code };
     }
+    // They make the principal id, which lands in logs, the audit log and operators' terminals.
+    if (!printable(payload.iss) || !printable(payload.sub)) return { ok: false, reason: 'iss or sub too long or with control characters' };
     const roles = list(claim(payload, s.rolesClaim));
     if (!roles || roles.length === 0) return { ok: false, reason: `no roles in claim '${s.rolesClaim}'` };
     let scope;

@@ -118,6 +118,27 @@ test('a rotated JWKS file is picked up without a restart; a broken one is report
   now += 5000;
   assert.equal((await v.verify(newToken)).ok, true, 'a symmetric key is refused on reload as at start');
   assert.match(problems[1], /symmetric/);
+  rmSync(rotating);
+  for (let i = 0; i < 3; i++) {
+    now += 5000;
+    assert.equal((await v.verify(newToken)).ok, true, 'a vanished file (a secret being swapped) leaves the keys in force');
+  }
+  assert.equal(problems.length, 3, 'reported once while it stays missing');
+  assert.match(problems[2], /cannot be read \(ENOENT\)/);
+
+  // A key the file gained is used at once by the first token that needs it, at most once a second.
+  const third = await pair('ES256', 'third-1');
+  writeFileSync(rotating, JSON.stringify({ keys: [next.jwk, third.jwk] }));
+  const thirdToken = await sign(third, { roles: ['viewer'] });
+  now += 1000;
+  assert.equal((await v.verify(thirdToken)).ok, true, 'an unknown kid made the verifier look again before the 5 s check');
+  await refused(await sign(await pair('ES256', 'made-up'), { roles: ['viewer'] }), /ERR_JWKS_NO_MATCHING_KEY/, v);
+});
+
+test('an issuer or subject with control characters, or longer than 250 characters, is refused', async () => {
+  await refused(await sign(pairs.es, { roles: ['viewer'] }, { sub: 'alice\u001b[2J' }), /control characters/);
+  await refused(await sign(pairs.es, { roles: ['viewer'] }, { sub: 'a'.repeat(251) }), /too long/);
+  assert.equal((await fileVerifier.verify(await sign(pairs.es, { roles: ['viewer'] }, { sub: 'a'.repeat(250) }))).ok, true);
 });
 
 test("alg 'none' and an HS256 forgery keyed with the public key are refused", async () => {
