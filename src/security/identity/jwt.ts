@@ -62,7 +62,8 @@ function parseJwks(file: string, text: string): JSONWebKeySet {
  * key set is reported and ignored: the keys in force stay, rather than every token failing.
  */
 async function watchedJwksFile(file: string, checkMs: number, options: JwtVerifierOptions): Promise<JWTVerifyGetKey> {
-  const now = options.now ?? Date.now;
+  // Intervals on a monotonic clock (a wall clock stepped back would stop the checks); tests inject one.
+  const now = options.now ?? (() => performance.now());
   // The file's text, not its mtime, says whether it changed: a rewrite within one timestamp tick
   // (or a swapped symlink keeping the old time) is still seen. The file is small.
   let text = await readJwksText(file);
