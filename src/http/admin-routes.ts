@@ -11,6 +11,7 @@ import type { ModelVersion, VersionRegistry } from '../registry/versions/index.t
 import type { AuditSink } from '../dataplane/index.ts';
 import type { JsonValue } from '../audit/index.ts';
 import { authorize, can } from '../security/index.ts';
+import { FAILURES, NAME } from './schemas.ts';
 
 export interface RegistryRouteDeps {
   registry: VersionRegistry;
@@ -23,12 +24,10 @@ export interface RegistryRouteDeps {
   onRefused?: (code: string) => void;
 }
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
 const params = (...names: string[]) => ({ type: 'object', required: names, properties: Object.fromEntries(names.map((n) => [n, NAME])) });
 const reasonBody = { type: 'object', properties: { reason: { type: 'string', maxLength: 1000 } }, additionalProperties: false } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
-const error = { type: 'object', properties: { error: { type: 'string' } } } as const;
-const responses = { 200: anyObject, 201: anyObject, '4xx': error, '5xx': error } as const;
+const responses = { 200: anyObject, 201: anyObject, ...FAILURES } as const;
 
 type P = { model: string; version: string; alias: string };
 type Req = FastifyRequest<{ Params: P; Body: { reason?: string; version?: string } | undefined }>;

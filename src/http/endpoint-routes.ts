@@ -6,8 +6,8 @@ import type { AuditSink } from '../dataplane/index.ts';
 import type { JsonValue } from '../audit/index.ts';
 import type { RolloutController } from '../routing/index.ts';
 import { authorize, can } from '../security/index.ts';
+import { NAME } from './schemas.ts';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
 const params = { type: 'object', required: ['name'], properties: { name: NAME } } as const;
 const reason = { type: 'string', maxLength: 1000 } as const;
 const withReason = (props: Record<string, unknown> = {}, required: string[] = []) =>

@@ -6,13 +6,11 @@ import type { AuditSink } from '../dataplane/index.ts';
 import { ModelGateError } from '../errors.ts';
 import { authorize } from '../security/index.ts';
 import type { ExtractionControl } from '../security/extraction/index.ts';
+import { FAILURES, NAME } from './schemas.ts';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
 // Principal ids are `key:<id>`, `jwt:<issuer>:<subject>` or `bootstrap-admin`; a subject may hold '/',
 // sent as %2F. The admin app allows parameters this long (maxParamLength).
 const PRINCIPAL = { type: 'string', minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]+$' } as const;
-const error = { type: 'object', properties: { error: { type: 'string' } } } as const;
-const failures = { '4xx': error, '5xx': error } as const;
 const level = { type: 'string' } as const;
 const flagged = {
   type: 'object',
@@ -30,14 +28,14 @@ export function extractionRoutes(control: ExtractionControl, audit?: AuditSink) 
   return (app: FastifyInstance): void => {
     const listed = { type: 'object', properties: { principals: { type: 'array', items: flagged } } } as const;
     const query = { type: 'object', additionalProperties: false, properties: { model: NAME } } as const;
-    app.get('/admin/extraction', { schema: { querystring: query, response: { 200: listed, ...failures } } }, async (req: ListReq) => {
+    app.get('/admin/extraction', { schema: { querystring: query, response: { 200: listed, ...FAILURES } } }, async (req: ListReq) => {
       authorize(req.principal, 'audit');
       return { principals: control.list(req.query.model) };
     });
 
     const params = { type: 'object', required: ['model', 'principal'], properties: { model: NAME, principal: PRINCIPAL } } as const;
     const lifted = { type: 'object', properties: { principal: { type: 'string' }, model: { type: 'string' }, before: level, level } } as const;
-    app.delete('/admin/models/:model/extraction/:principal', { schema: { params, response: { 200: lifted, ...failures } } }, async (req: LiftReq) => {
+    app.delete('/admin/models/:model/extraction/:principal', { schema: { params, response: { 200: lifted, ...FAILURES } } }, async (req: LiftReq) => {
       authorize(req.principal, 'admin');
       const { model, principal } = req.params;
       const { known, before } = await control.lift(principal, model, req.principal.id);

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authorize, ROLES, type Role } from '../security/index.ts';
 import type { ApiKeyService } from '../security/identity/index.ts';
 import type { AuditSink } from '../dataplane/index.ts';
+import { FAILURES } from './schemas.ts';
 
 export interface KeyRouteDeps {
   apiKeys: Pick<ApiKeyService, 'create' | 'list' | 'get' | 'revoke'>;
@@ -30,8 +31,6 @@ const record = {
     status: { type: 'string' },
   },
 } as const;
-const error = { type: 'object', properties: { error: { type: 'string' } } } as const;
-const failures = { '4xx': error, '5xx': error } as const;
 
 const createBody = {
   type: 'object',
@@ -56,7 +55,7 @@ export function keyRoutes(app: FastifyInstance, deps: KeyRouteDeps): void {
   const { apiKeys } = deps;
 
   const created = { type: 'object', properties: { key: { type: 'string' }, warning: { type: 'string' }, record } } as const;
-  app.post('/admin/keys', { schema: { body: createBody, response: { 201: created, ...failures } } }, async (req: CreateReq, reply) => {
+  app.post('/admin/keys', { schema: { body: createBody, response: { 201: created, ...FAILURES } } }, async (req: CreateReq, reply) => {
     authorize(req.principal, 'admin');
     const { name, roles, models, expiresAt } = req.body;
     const result = await apiKeys.create({ name, roles, models, expiresAt, actor: req.principal.id });
@@ -71,18 +70,18 @@ export function keyRoutes(app: FastifyInstance, deps: KeyRouteDeps): void {
   });
 
   const listed = { type: 'object', properties: { keys: { type: 'array', items: record } } } as const;
-  app.get('/admin/keys', { schema: { response: { 200: listed, ...failures } } }, async (req) => {
+  app.get('/admin/keys', { schema: { response: { 200: listed, ...FAILURES } } }, async (req) => {
     authorize(req.principal, 'admin');
     return { keys: await apiKeys.list() };
   });
 
   const one = { type: 'object', properties: { key: record } } as const;
-  app.get('/admin/keys/:id', { schema: { params: idParams, response: { 200: one, ...failures } } }, async (req: IdReq) => {
+  app.get('/admin/keys/:id', { schema: { params: idParams, response: { 200: one, ...FAILURES } } }, async (req: IdReq) => {
     authorize(req.principal, 'admin');
     return { key: await apiKeys.get(req.params.id) };
   });
 
-  app.delete('/admin/keys/:id', { schema: { params: idParams, response: { 200: one, ...failures } } }, async (req: IdReq) => {
+  app.delete('/admin/keys/:id', { schema: { params: idParams, response: { 200: one, ...FAILURES } } }, async (req: IdReq) => {
     authorize(req.principal, 'admin');
     const key = await apiKeys.revoke(req.params.id, req.principal.id);
     req.log.info({ keyId: key.id, actor: req.principal.id }, 'api key revoked');

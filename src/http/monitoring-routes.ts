@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Feedback, FeedbackItem } from '../dataplane/feedback.ts';
 import { errors } from '../errors.ts';
+import { NAME } from './schemas.ts';
 
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
 const params = { type: 'object', required: ['model'], properties: { model: NAME } } as const;
 const item = {
   type: 'object',

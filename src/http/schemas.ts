@@ -1,6 +1,11 @@
-// JSON schemas of the inference plane's requests and responses. Structure is checked here; element
-// values are checked by the protocol codec, which knows datatypes.
-const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
+// JSON schemas of the inference plane's requests and responses, and the pieces every route file
+// shares. Structure is checked here; element values are checked by the protocol codec.
+
+/** A model, version, alias or endpoint name: no path characters, at most 63. */
+export const NAME = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' } as const;
+/** The OIP error body, for every 4xx and 5xx answer. */
+export const ERROR = { type: 'object', properties: { error: { type: 'string' } } } as const;
+export const FAILURES = { '4xx': ERROR, '5xx': ERROR } as const;
 
 export const modelParams = {
   type: 'object',
@@ -9,7 +14,7 @@ export const modelParams = {
 } as const;
 
 const parameters = { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } } as const;
-const error = { type: 'object', properties: { error: { type: 'string' } } } as const;
+const error = ERROR;
 const tensorMeta = {
   type: 'object',
   properties: {

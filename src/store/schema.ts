@@ -239,7 +239,6 @@ export interface ExtractionLevelsTable {
   model: string;
   principal: string;
   level: string;
-  rank: number;
   updated_at: string;
   /** The replica (host:pid) that raised the level, or the operator who lifted it. */
   updated_by: string;

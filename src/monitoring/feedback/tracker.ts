@@ -124,12 +124,11 @@ export class FeedbackTracker {
     const entry = this.pending.get(requestId);
     if (entry === undefined) return 'unknown';
     if (entry.labelled) return 'duplicate';
-    if (this.now() - entry.at > this.config.ttlMs) {
+    if (this.isExpired(entry.at)) {
       this.pending.delete(requestId);
       return 'expired';
     }
-    entry.labelled = true;
-    this.push(entry.label, truth);
+    this.addResolvedLabel(requestId, entry.label, truth);
     return 'accepted';
   }
 

@@ -3,7 +3,7 @@
 // this process in step with the store: escalations go up to it, lifts made elsewhere come down.
 import { actionForLevel } from './ladder.ts';
 import { levelRank, type Action, type ExtractionSettings, type Level } from './config.ts';
-import type { ExtractionDetector, ExtractionEvent } from './detector.ts';
+import { pairKey, type ExtractionDetector, type ExtractionEvent } from './detector.ts';
 import type { SharedLevels } from './shared-levels.ts';
 
 export interface FlaggedView {
@@ -33,7 +33,7 @@ export class ExtractionControl {
   list(model?: string): FlaggedView[] {
     const views = new Map<string, FlaggedView>();
     const view = (principal: string, m: string): FlaggedView => {
-      const key = JSON.stringify([principal, m]);
+      const key = pairKey(principal, m);
       let v = views.get(key);
       if (!v) views.set(key, (v = { principal, model: m, level: 'none', action: 'none', local: 'none', shared: 'none' }));
       return v;

@@ -74,7 +74,9 @@ interface Tracked {
 }
 
 const NONE: ExtractionVerdict = Object.freeze({ level: 'none', action: 'none' });
-const keyOf = (principal: string, model: string) => JSON.stringify([principal, model]);
+/** The one key of a principal x model pair, wherever pairs are kept (here, SharedLevels, listings). */
+export const pairKey = (principal: string, model: string): string => JSON.stringify([principal, model]);
+const keyOf = pairKey;
 
 export class ExtractionDetector {
   private readonly states: LruMap<string, Tracked>;

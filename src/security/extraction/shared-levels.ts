@@ -2,6 +2,7 @@
 // Semantics (decay from the raise, lifts as tombstones, pruning) are in docs/extraction.md.
 import { lockRows, isUniqueViolation, type Store, type StoreTransaction } from '../../store/index.ts';
 import { LEVELS, levelRank, type Level } from './config.ts';
+import { pairKey } from './detector.ts';
 
 export interface StoredLevel {
   principal: string;
@@ -45,9 +46,9 @@ export interface LiftOutcome {
 }
 
 interface Entry {
-  raised: Level;
-  raisedAt: number;
   row: StoredLevel;
+  /** row.updatedAt parsed once: floor() runs on every request. */
+  raisedAt: number;
 }
 
 type Maps = { byModel: Map<string, Map<string, Entry>>; lifts: Map<string, string> };
@@ -69,7 +70,7 @@ export class SharedLevels {
   /** The stored level of the pair as it stands now; 'none' when nothing is stored. Memory only. */
   floor(principal: string, model: string): Level {
     const e = this.maps.byModel.get(model)?.get(principal);
-    return e ? this.decayed(e.raised, e.raisedAt) : 'none';
+    return e ? this.decayed(e.row.raised, e.raisedAt) : 'none';
   }
 
   /** Every stored pair whose level stands above none now. */
@@ -77,7 +78,7 @@ export class SharedLevels {
     const out: StoredLevel[] = [];
     for (const byPrincipal of this.maps.byModel.values()) {
       for (const e of byPrincipal.values()) {
-        const level = this.decayed(e.raised, e.raisedAt);
+        const level = this.decayed(e.row.raised, e.raisedAt);
         if (level !== 'none') out.push({ ...e.row, level });
       }
     }
@@ -117,7 +118,7 @@ export class SharedLevels {
       const row: StoredLevel = {
         principal: r.principal, model: r.model, raised, level: raised, updatedAt: r.updated_at, updatedBy: r.updated_by, reason: r.reason, liftedAt: r.lifted_at,
       };
-      setEntry(next, r.model, r.principal, { raised, raisedAt, row });
+      setEntry(next, r.model, r.principal, { row, raisedAt });
       if (r.lifted_at) {
         const key = pairKey(r.principal, r.model);
         next.lifts.set(key, r.lifted_at);
@@ -150,7 +151,7 @@ export class SharedLevels {
         const row = await this.locked(trx, principal, model);
         if (row?.lifted_at && row.lifted_at !== knownLift) return { liftedAt: row.lifted_at };
         if (row && levelRank(this.decayed(asLevel(row.level), timeOf(row.updated_at))) > levelRank(level)) return 'kept';
-        const values = { level, rank: levelRank(level), updated_at: new Date(this.clock()).toISOString(), updated_by: this.options.replica, reason };
+        const values = { level, updated_at: new Date(this.clock()).toISOString(), updated_by: this.options.replica, reason };
         if (row) await trx.updateTable('extraction_levels').set(values).where('model', '=', model).where('principal', '=', principal).execute();
         else await trx.insertInto('extraction_levels').values({ model, principal, lifted_at: null, ...values }).execute();
         return 'stored';
@@ -188,7 +189,7 @@ export class SharedLevels {
       if (!row || asLevel(row.level) === 'none') return { known: false, before: 'none' };
       await trx
         .updateTable('extraction_levels')
-        .set({ level: 'none', rank: 0, updated_at: now, updated_by: actor, reason: 'lifted by an operator', lifted_at: now })
+        .set({ level: 'none', updated_at: now, updated_by: actor, reason: 'lifted by an operator', lifted_at: now })
         .where('model', '=', model)
         .where('principal', '=', principal)
         .execute();
@@ -223,9 +224,9 @@ export class SharedLevels {
     const updatedAt = new Date(now).toISOString();
     this.local((m) => {
       const old = m.byModel.get(model)?.get(principal);
-      if (old && levelRank(this.decayed(old.raised, old.raisedAt)) > levelRank(level)) return;
+      if (old && levelRank(this.decayed(old.row.raised, old.raisedAt)) > levelRank(level)) return;
       setEntry(m, model, principal, {
-        raised: level, raisedAt: now,
+        raisedAt: now,
         row: { principal, model, raised: level, level, updatedAt, updatedBy: this.options.replica, reason, liftedAt: old?.row.liftedAt ?? null },
       });
     });
@@ -252,8 +253,6 @@ export class SharedLevels {
     return LEVELS[Math.max(0, levelRank(level) - steps)];
   }
 }
-
-const pairKey = (principal: string, model: string) => JSON.stringify([principal, model]);
 
 function setEntry(m: Maps, model: string, principal: string, e: Entry): void {
   let byPrincipal = m.byModel.get(model);

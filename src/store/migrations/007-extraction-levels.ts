@@ -1,6 +1,6 @@
 // Migration 7: extraction levels shared by the replicas of one database and kept across restarts.
 // One row per principal and model that any replica escalated. A level an operator lifted stays as a
-// row at rank 0 with lifted_at set, so the other replicas learn of the lift and forget their own
+// row at level none with lifted_at set, so the other replicas learn of the lift and forget their own
 // state of the pair (a deleted row would say nothing).
 import type { Migration } from './types.ts';
 
@@ -13,8 +13,6 @@ export const extractionLevels: Migration = {
       .addColumn('model', 'text', (c) => c.notNull())
       .addColumn('principal', 'text', (c) => c.notNull())
       .addColumn('level', 'text', (c) => c.notNull())
-      // The level's position in none < suspect < likely < confirmed < critical.
-      .addColumn('rank', 'integer', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addColumn('updated_by', 'text', (c) => c.notNull())
       .addColumn('reason', 'text')
