@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'MG_SIGNATURE_INVALID',
   'MG_DECRYPTION_FAILED',
   'MG_INFERENCE_FAILED', // the engine failed on valid input
+  'MG_STORE_BUSY', // the database did not answer in time (statement, lock or connection timeout): retry later
   'MG_CONFIG_INVALID',
   'MG_INTERNAL',
 ] as const;

@@ -71,7 +71,14 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   const models = new ModelSet();
   const store = await openStore(
     config.databaseUrl
-      ? { kind: 'postgres', url: config.databaseUrl, ...(config.databaseSchema && { schema: config.databaseSchema }) }
+      ? {
+        kind: 'postgres',
+        url: config.databaseUrl,
+        ...(config.databaseSchema && { schema: config.databaseSchema }),
+        poolSize: config.databasePoolSize,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
+        lockTimeoutMs: config.databaseLockTimeoutMs,
+      }
       : { kind: 'sqlite', path: join(config.dataDir, 'modelgate.db') },
   );
   const auditKey = loadOrCreateAuditSigningKey(config.dataDir);

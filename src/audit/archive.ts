@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { ModelGateError } from '../errors.ts';
-import type { Store } from '../store/index.ts';
+import { liftTimeouts, type Store } from '../store/index.ts';
 import { exportAuditJsonl } from './query.ts';
 import { lockChain, toCheckpoint } from './rows.ts';
 import type { TrustedAuditKeys } from './signing.ts';
@@ -79,6 +79,8 @@ export async function archiveAuditLog(store: Store, options: ArchiveOptions): Pr
   const fileSha256 = digest.digest('hex');
 
   await store.transaction(async (trx) => {
+    // Deleting millions of records may outlast the request-sized statement limit.
+    await liftTimeouts(trx, store.dialect);
     await lockChain(trx, store.dialect);
     const deleted = await trx.deleteFrom('audit_records').where('seq', '>', archivedThrough).where('seq', '<=', cut.seq).executeTakeFirst();
     if (Number(deleted.numDeletedRows) !== count) {

@@ -3,7 +3,7 @@
 // one transaction per flushIntervalMs or maxBatch records, whichever comes first. On SQLite the
 // batch goes through statements prepared once (sqlite-writer.ts); PostgreSQL goes through Kysely.
 import { ModelGateError, errors } from '../errors.ts';
-import type { Store } from '../store/index.ts';
+import { isStoreBusy, storeBusy, type Store } from '../store/index.ts';
 import { entryToBody, GENESIS_HASH, recordHash } from './canonical.ts';
 import { insertCheckpoint, lockChain, readHead, readLastCheckpoint } from './rows.ts';
 import { signCheckpoint, type AuditSigner } from './signing.ts';
@@ -186,7 +186,10 @@ export class AuditLog {
         : await this.writeThroughKysely(batch);
     } catch (err) {
       this.counts.failedFlushes++;
-      const failure = new ModelGateError('MG_INTERNAL', 'the audit record could not be committed', { cause: err });
+      // A database that did not answer in time is worth a retry (503); anything else is a fault.
+      const failure = isStoreBusy(err)
+        ? storeBusy('the audit record could not be committed', err)
+        : new ModelGateError('MG_INTERNAL', 'the audit record could not be committed', { cause: err });
       for (const w of batch) w.reject(failure);
       return;
     }

@@ -33,6 +33,17 @@ export const SETTINGS = {
     secret: true,
   },
   databaseSchema: { kind: str, default: undefined, doc: 'PostgreSQL schema to use (default: the search_path)' },
+  databasePoolSize: { kind: int(1, 1000), default: 10, doc: 'PostgreSQL connections per replica' },
+  databaseStatementTimeoutMs: {
+    kind: int(0, 86_400_000),
+    default: 30_000,
+    doc: 'PostgreSQL: a statement running longer fails (503) and frees its connection; 0 keeps the server\'s statement_timeout',
+  },
+  databaseLockTimeoutMs: {
+    kind: int(0, 86_400_000),
+    default: 10_000,
+    doc: 'PostgreSQL: a statement waiting longer for a lock fails (503); 0 keeps the server\'s lock_timeout',
+  },
   trustedKeys: {
     kind: str,
     default: undefined,

@@ -55,6 +55,9 @@ export interface Config extends Sections {
   dataDir: string;
   databaseUrl?: string;
   databaseSchema?: string;
+  databasePoolSize: number;
+  databaseStatementTimeoutMs: number;
+  databaseLockTimeoutMs: number;
   /** Resolved paths of trusted public keys (files or folders). */
   trustedKeys?: string[];
   decryptionKeyDir?: string;

@@ -2,6 +2,7 @@
 // OIP-shaped bodies ({"error": "..."}), Retry-After where a retry helps, never a stack or a path.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isModelGateError, type ErrorCode } from '../errors.ts';
+import { isStoreBusy, storeBusy } from '../store/index.ts';
 import type { OnRejected } from './rejections.ts';
 
 export const STATUS: Record<ErrorCode, number> = {
@@ -25,6 +26,7 @@ export const STATUS: Record<ErrorCode, number> = {
   MG_SIGNATURE_INVALID: 400,
   MG_DECRYPTION_FAILED: 400,
   MG_INFERENCE_FAILED: 500,
+  MG_STORE_BUSY: 503,
   MG_CONFIG_INVALID: 500,
   MG_INTERNAL: 500,
 };
@@ -76,6 +78,11 @@ function classify(err: FastifyError, req: FastifyRequest): Answer {
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return { status: err.statusCode, message: 'the request could not be read', code: err.code ?? 'FST_ERR' };
+  }
+  if (isStoreBusy(err)) {
+    const busy = storeBusy('the request could not be completed', err);
+    req.log.warn({ code: busy.code }, busy.message);
+    return { status: STATUS.MG_STORE_BUSY, message: busy.message, code: busy.code, retryAfter: busy.retryAfterSeconds };
   }
   req.log.error({ err }, 'unhandled error');
   return { status: 500, message: `internal error (request id ${req.id})`, code: 'MG_INTERNAL' };

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { ModelGateError } from '../errors.ts';
 import type { Migration } from './migrations/index.ts';
 import type { Database } from './schema.ts';
+import { liftTimeouts } from './sql.ts';
 import type { StoreDialect } from './types.ts';
 
 export interface MigrateOptions {
@@ -18,6 +19,9 @@ export interface MigrateOptions {
 export async function migrate(db: Kysely<Database>, migrations: readonly Migration[], options: MigrateOptions): Promise<number[]> {
   checkOrder(migrations);
   return db.transaction().execute(async (trx) => {
+    // A replica waits here for as long as another takes to migrate, and an index over a large table
+    // may take minutes: the request-sized time limits do not apply.
+    await liftTimeouts(trx, options.dialect);
     if (options.dialect === 'postgres') {
       // Transaction-scoped: released by commit or rollback, even if this process dies.
       await sql`select pg_advisory_xact_lock(${lockKey(options.schema ?? 'public')}::bigint)`.execute(trx);

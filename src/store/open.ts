@@ -16,7 +16,7 @@ export async function openStore(options: StoreOptions, migrations: readonly Migr
     ({ db, withConnection: withSqliteConnection } = openSqlite(options.path));
     dialect = 'sqlite';
   } else {
-    const opened = openPostgres(options.url, options.schema, options.poolSize);
+    const opened = openPostgres(options.url, options);
     db = opened.db;
     dialect = 'postgres';
     try {

@@ -8,7 +8,16 @@ import type { Database } from './schema.ts';
 /** Plain identifiers only: the schema name ends up in SQL and in connection options. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
-export function openPostgres(url: string, schema: string | undefined, poolSize = 10): { db: Kysely<Database>; pool: pg.Pool } {
+export interface PostgresOptions {
+  schema?: string;
+  poolSize?: number;
+  /** statement_timeout and lock_timeout of every connection, in ms; 0 or absent: the server's own. */
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+}
+
+export function openPostgres(url: string, options: PostgresOptions = {}): { db: Kysely<Database>; pool: pg.Pool } {
+  const { schema, poolSize = 10 } = options;
   if (schema !== undefined && !SCHEMA_PATTERN.test(schema)) {
     throw new ModelGateError('MG_CONFIG_INVALID', `PostgreSQL schema '${schema}' must be lower-case letters, digits or '_'`);
   }
@@ -20,13 +29,26 @@ export function openPostgres(url: string, schema: string | undefined, poolSize =
     // and package uploads may take long). Keep-alive lets a dead server's sockets be noticed.
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
-    // search_path set by the server at connection start: no window where a query could run
-    // before a SET has landed. `public` stays behind it for extensions.
-    ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+    // Settings given at connection start: no window where a query could run before a SET has landed.
+    ...connectionSettings(options),
   });
   // An idle client losing its connection would otherwise crash the process with an unhandled error.
   pool.on('error', () => undefined);
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), pool };
+}
+
+/**
+ * search_path (with `public` behind the schema, for extensions), and time limits so that a statement
+ * stuck inside the server, or waiting on a lock another session holds, fails its caller (503,
+ * MG_STORE_BUSY) and frees its pool slot instead of holding both for ever. Long work that is not on a
+ * request's path lifts them for its transaction (liftTimeouts).
+ */
+function connectionSettings(options: PostgresOptions): { options?: string } {
+  const settings: string[] = [];
+  if (options.schema) settings.push(`-c search_path=${options.schema},public`);
+  if (options.statementTimeoutMs) settings.push(`-c statement_timeout=${Math.trunc(options.statementTimeoutMs)}`);
+  if (options.lockTimeoutMs) settings.push(`-c lock_timeout=${Math.trunc(options.lockTimeoutMs)}`);
+  return settings.length > 0 ? { options: settings.join(' ') } : {};
 }
 
 /** Checks the server answers, naming the URL without its password when it does not. */

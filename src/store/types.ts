@@ -21,6 +21,10 @@ export type StoreOptions =
       schema?: string;
       /** Connections in the pool; default 10. */
       poolSize?: number;
+      /** Every statement's time limit in ms (PostgreSQL's statement_timeout); 0 or absent: the server's. */
+      statementTimeoutMs?: number;
+      /** How long a statement may wait for a lock in ms (lock_timeout); 0 or absent: the server's. */
+      lockTimeoutMs?: number;
     };
 
 export type StoreTransaction = Transaction<Database>;

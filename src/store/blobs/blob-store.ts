@@ -38,5 +38,10 @@ export function blobNotFound(sha256: string): ModelGateError {
 }
 
 export function blobCorrupt(sha256: string, actual: string): ModelGateError {
-  return new ModelGateError('MG_INTERNAL', `blob ${sha256} is corrupt: its bytes hash to ${actual}; restore it from a backup or register the package again`);
+  return corruptBlob(sha256, `its bytes hash to ${actual}`);
+}
+
+/** A blob whose stored form is damaged in another way (`problem`), e.g. a chunk row is missing. */
+export function corruptBlob(sha256: string, problem: string): ModelGateError {
+  return new ModelGateError('MG_INTERNAL', `blob ${sha256} is corrupt: ${problem}; restore it from a backup or register the package again`);
 }

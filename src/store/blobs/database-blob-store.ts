@@ -3,7 +3,7 @@
 // bytes are checked against their digest on every read, as the file store does.
 import { isUniqueViolation } from '../sql.ts';
 import type { Store } from '../types.ts';
-import { assertDigest, blobCorrupt, blobNotFound, sha256Hex, type BlobStore } from './blob-store.ts';
+import { assertDigest, blobCorrupt, blobNotFound, corruptBlob, sha256Hex, type BlobStore } from './blob-store.ts';
 
 export interface DatabaseBlobStoreOptions {
   /** Bytes per chunk row; default 4 MiB. */
@@ -46,10 +46,16 @@ export class DatabaseBlobStore implements BlobStore {
       if (this.options.fallback) return this.options.fallback.get(sha256);
       throw blobNotFound(sha256);
     }
-    const rows = await this.store.db.selectFrom('blob_chunks').select(['seq', 'bytes']).where('sha256', '=', sha256).orderBy('seq').execute();
-    const bytes = Buffer.concat(rows.map((r) => Buffer.from(r.bytes)));
+    // A chunk per query: each stays well inside the statement time limit however large the model.
+    const parts: Buffer[] = [];
+    for (let seq = 0; seq < head.chunks; seq++) {
+      const row = await this.store.db.selectFrom('blob_chunks').select('bytes').where('sha256', '=', sha256).where('seq', '=', seq).executeTakeFirst();
+      if (!row) throw corruptBlob(sha256, `chunk ${seq + 1} of ${head.chunks} is missing`);
+      parts.push(Buffer.from(row.bytes));
+    }
+    const bytes = Buffer.concat(parts);
     const actual = sha256Hex(bytes);
-    if (rows.length !== head.chunks || bytes.byteLength !== Number(head.size) || actual !== sha256) throw blobCorrupt(sha256, actual);
+    if (bytes.byteLength !== Number(head.size) || actual !== sha256) throw blobCorrupt(sha256, actual);
     return bytes;
   }
 
