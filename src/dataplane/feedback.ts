@@ -70,18 +70,22 @@ export function createFeedback(deps: {
   monitors: VersionMonitors;
   listeners?: FeedbackListener[];
   history?: FeedbackHistory;
+  /** Refuses a principal over its feedback rate (MG_RATE_LIMITED), charged one per label. */
+  admit?: (principal: Principal, labels: number) => Promise<void>;
   /** The versions of a model loaded here: a label joined through the history gets its version's
    * tracker even if that version has not served a request in this process yet. */
   loaded?: (model: string) => ServedVersion[];
 }) {
   return {
     /**
-     * Labels answered requests; ids of a multi-row request are `<requestId>/<row>`. Only the principal
-     * that made a request, or an admin, may label it: for anyone else it is `unknown`, so the answer
-     * tells nothing about other principals' requests.
+     * Labels answered requests; ids of a multi-row request are `<requestId>/<row>`. A principal with
+     * `label` on the model (labeller, admin) may label any of its requests; one with `infer` only its
+     * own. For anyone else a request is `unknown`, so the answer tells nothing about other principals'
+     * requests.
      */
     async feedback(principal: Principal | undefined, model: string, items: readonly FeedbackItem[]): Promise<FeedbackResult[]> {
-      authorize(principal, 'infer', model);
+      const anyRequest = principal !== undefined && can(principal, 'label', model);
+      authorize(principal, anyRequest ? 'label' : 'infer', model);
       const loaded = deps.loaded?.(model) ?? [];
       const monitors = deps.monitors.ofModel(model).filter(hasFeedback);
       const labels = new Set([...loaded.flatMap((v) => v.manifest.labels ?? []), ...monitors.flatMap((m) => m.labels)]);
@@ -91,6 +95,8 @@ export function createFeedback(deps: {
           throw errors.invalidRequest(`label '${item.label}' is not one of the model's labels: ${[...labels].join(', ')}`);
         }
       }
+      // Charged before the lookups, which may read the audit log: a flood is refused cheaply.
+      await deps.admit?.(principal, items.length);
       const found = items.map((item): Found | undefined => {
         for (const monitor of monitors) {
           const p = monitor.feedback.prediction(item.requestId);
@@ -110,14 +116,13 @@ export function createFeedback(deps: {
         });
       }
 
-      const admin = can(principal, 'admin');
       const results: FeedbackResult[] = new Array(items.length);
       const candidates: number[] = [];
       const inBatch = new Set<string>();
       items.forEach((item, i) => {
         const f = found[i];
         const { requestId } = item;
-        if (!f || !(admin || f.owner === principal.id)) results[i] = { requestId, outcome: 'unknown' };
+        if (!f || !(anyRequest || f.owner === principal.id)) results[i] = { requestId, outcome: 'unknown' };
         else if (f.labelled || inBatch.has(requestId)) results[i] = { requestId, outcome: 'duplicate', version: f.version };
         else if (f.monitor ? f.monitor.feedback.isExpired(f.at) : !(Date.now() - f.at <= deps.monitors.feedbackTtlMs)) {
           results[i] = { requestId, outcome: 'expired', version: f.version };

@@ -49,6 +49,7 @@ export function createDataplane(deps: DataplaneDeps) {
   const listeners: FeedbackListener[] = deps.rollouts ? [(model, item) => void deps.rollouts!.feedback(model, item.requestId, item.label)] : [];
   const feedback = deps.monitors ? createFeedback({
         monitors: deps.monitors, listeners, history: deps.feedbackHistory,
+        ...(deps.safeguards && { admit: deps.safeguards.admitLabels }),
         loaded: (model) => (deps.models.has(model) ? deps.models.versions(model).map((v) => deps.models.get(model, v)) : []),
       }) : undefined;
   return {

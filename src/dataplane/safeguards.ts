@@ -106,6 +106,11 @@ export function createSafeguards(deps: SafeguardDeps) {
       await deps.rateLimits?.check(principal.id, v.name, rows);
     },
 
+    /** Before feedback labels are looked up: refuses a principal over its feedback rate. */
+    async admitLabels(principal: Principal, labels: number): Promise<void> {
+      await deps.rateLimits?.checkLabels(principal.id, labels);
+    },
+
     /** Whether inspect() can refuse the request (OOD `reject`): then it must finish before the model runs. */
     screens(v: ServedVersion): boolean {
       return deps.oodMode(v.name) === 'reject' && deps.monitors.for(v).ood !== undefined;

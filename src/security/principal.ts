@@ -1,11 +1,12 @@
 // Who is calling and what they may do. Default deny: an action not granted to one of the caller's
-// roles is refused, and a predictor is further limited to the models in its scope.
+// roles is refused, and a predictor or labeller is further limited to the models in its scope.
 import { ModelGateError } from '../errors.ts';
 
-export const ROLES = ['admin', 'deployer', 'predictor', 'auditor', 'viewer'] as const;
+export const ROLES = ['admin', 'deployer', 'predictor', 'labeller', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type Action = 'infer' | 'read' | 'metrics' | 'audit' | 'deploy' | 'admin';
+/** `label`: send ground truth for any request of a model (a caller may always label its own). */
+export type Action = 'infer' | 'label' | 'read' | 'metrics' | 'audit' | 'deploy' | 'admin';
 
 export interface Principal {
   /** Stable identifier for logs and audit records; never the secret. */
@@ -17,9 +18,11 @@ export interface Principal {
 }
 
 const GRANTS: Record<Role, readonly Action[]> = {
-  admin: ['infer', 'read', 'metrics', 'audit', 'deploy', 'admin'],
+  admin: ['infer', 'label', 'read', 'metrics', 'audit', 'deploy', 'admin'],
   deployer: ['read', 'metrics', 'deploy'],
   predictor: ['infer', 'read'],
+  // A labelling pipeline: ground truth for every request of its models, without answering any.
+  labeller: ['label', 'read'],
   auditor: ['read', 'metrics', 'audit'],
   viewer: ['read'],
 };

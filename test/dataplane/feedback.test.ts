@@ -1,8 +1,8 @@
 // The feedback use case without HTTP, over real version monitors and the real label ledger on a
 // SQLite store: labels are validated before any is counted, a failed claim counts and records
 // nothing, only accepted labels reach listeners, a version not served here is recorded but counted
-// by no tracker, only the asker (or an admin) may label a request, and batches larger than one
-// INSERT are claimed whole.
+// by no tracker, only the asker (or a labeller or admin) may label a request, labels are charged to
+// a feedback rate limit of their own, and batches larger than one INSERT are claimed whole.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -13,6 +13,8 @@ import { driftConfigSchema } from '../../src/monitoring/drift/index.ts';
 import { oodConfigSchema } from '../../src/monitoring/profile/index.ts';
 import type { ServedVersion } from '../../src/runtime/index.ts';
 import type { Principal } from '../../src/security/index.ts';
+import { MemoryRateLimiter } from '../../src/security/rate-limit/memory.ts';
+import { RateLimitPolicy } from '../../src/security/rate-limit/policy.ts';
 import type { Store } from '../../src/store/index.ts';
 import { sqliteTarget } from '../store/targets.ts';
 
@@ -21,6 +23,8 @@ const version = (v: string) => ({ name: 'spam', version: v, manifest: MANIFEST }
 const alice: Principal = { id: 'key:alice', kind: 'api-key', roles: ['predictor'], models: ['spam'] } as Principal;
 const bob: Principal = { id: 'key:bob', kind: 'api-key', roles: ['predictor'], models: ['spam'] } as Principal;
 const admin: Principal = { id: 'bootstrap-admin', kind: 'bootstrap', roles: ['admin'] } as Principal;
+const labeller: Principal = { id: 'key:pipeline', kind: 'api-key', roles: ['labeller'], models: ['spam'] } as Principal;
+const elsewhere: Principal = { id: 'key:fraud-pipeline', kind: 'api-key', roles: ['labeller'], models: ['fraud'] } as Principal;
 
 const target = sqliteTarget();
 let store: Store;
@@ -29,7 +33,7 @@ after(async () => {
   await target.cleanup();
 });
 
-async function setup(answered = new Map<string, AnsweredPrediction>()) {
+async function setup(answered = new Map<string, AnsweredPrediction>(), admit?: (p: Principal, labels: number) => Promise<void>) {
   store ??= await target.open();
   const monitors = new VersionMonitors({
     drift: driftConfigSchema.parse({}), feedback: feedbackConfigSchema.parse({ minLabelled: 1 }), ood: oodConfigSchema.parse({}), driftEnabled: false, logger: pino({ level: 'silent' }),
@@ -42,6 +46,7 @@ async function setup(answered = new Map<string, AnsweredPrediction>()) {
     monitors,
     listeners: [(_m, item) => heard.push(item.requestId)],
     loaded: () => [version('1')],
+    ...(admit && { admit }),
     history: {
       answered: async (_m, ids) => new Map(ids.filter((id) => answered.has(id)).map((id) => [id, answered.get(id)!])),
       claim: (_m, labels) => (failClaims ? Promise.reject(new Error('store down')) : claimLabels(store, model, labels)),
@@ -72,7 +77,7 @@ test('a claim that fails counts and records nothing; sent again, the labels are 
   assert.deepEqual([v1.current().totalLabelled, v1.current().metrics.accuracy, heard, await ledger()], [2, 0.5, ['r1', 'r2'], ['r1@1', 'r2@1']]);
 });
 
-test('only the asker or an admin may label a request; for anyone else it does not exist', async () => {
+test('only the asker, a labeller or an admin may label a request; for anyone else it does not exist', async () => {
   const answered = new Map([['remote', { version: '1', label: 'spam', at: Date.now(), principal: alice.id }]]);
   const { fb, v1, heard } = await setup(answered);
   v1.recordPrediction('local', 'ham', alice.id);
@@ -80,6 +85,36 @@ test('only the asker or an admin may label a request; for anyone else it does no
   assert.deepEqual(heard, [], 'listeners hear accepted labels only');
   assert.deepEqual(outcomes(await fb.feedback(admin, 'spam', [{ requestId: 'local', label: 'ham' }, { requestId: 'remote', label: 'spam' }])), ['accepted', 'accepted']);
   assert.deepEqual(outcomes(await fb.feedback(alice, 'spam', [{ requestId: 'local', label: 'ham' }])), ['duplicate']);
+});
+
+test('a labeller may label any request of the models in its scope, and none of another model', async () => {
+  const answered = new Map([['remote', { version: '1', label: 'spam', at: Date.now(), principal: alice.id }]]);
+  const { fb, v1, ledger } = await setup(answered);
+  v1.recordPrediction('local', 'ham', bob.id);
+  assert.deepEqual(outcomes(await fb.feedback(labeller, 'spam', [{ requestId: 'local', label: 'spam' }, { requestId: 'remote', label: 'spam' }])), ['accepted', 'accepted']);
+  assert.deepEqual(await ledger(), ['local@1', 'remote@1']);
+  await assert.rejects(fb.feedback(elsewhere, 'spam', [{ requestId: 'local', label: 'ham' }]), { code: 'MG_FORBIDDEN' });
+  await assert.rejects(fb.feedback(undefined, 'spam', [{ requestId: 'local', label: 'ham' }]), { code: 'MG_UNAUTHENTICATED' });
+});
+
+test('labels are charged to a feedback budget of their own before any lookup; a refused request counts nothing', async () => {
+  const policy = new RateLimitPolicy(new MemoryRateLimiter({ maxKeys: 100 }), {
+    perPrincipal: { capacity: 1, refillPerSecond: 0.001 }, // the inference budget, which labelling must not touch
+    feedbackPerPrincipal: { capacity: 3, refillPerSecond: 0.001 },
+  });
+  const { fb, v1, ledger } = await setup(undefined, (p, n) => policy.checkLabels(p.id, n));
+  for (const id of ['a', 'b', 'c']) v1.recordPrediction(id, 'ham', alice.id);
+  assert.deepEqual(outcomes(await fb.feedback(alice, 'spam', [{ requestId: 'a', label: 'ham' }, { requestId: 'b', label: 'ham' }])), ['accepted', 'accepted']);
+  await assert.rejects(fb.feedback(alice, 'spam', [{ requestId: 'c', label: 'ham' }, { requestId: 'zz', label: 'ham' }]), (err: Error & { code?: string; retryAfterSeconds?: number }) => {
+    assert.equal(err.code, 'MG_RATE_LIMITED');
+    assert.match(err.message, /^feedback rate limit exceeded; retry in \d+ s$/);
+    assert.ok(err.retryAfterSeconds! > 0);
+    return true;
+  });
+  assert.deepEqual([v1.current().totalLabelled, await ledger()], [2, ['a@1', 'b@1']], 'the refused request counted nothing');
+  await assert.rejects(fb.feedback(bob, 'spam', Array.from({ length: 4 }, (_, i) => ({ requestId: `x${i}`, label: 'ham' }))), /has 4 labels but the feedback rate limit allows at most 3 at once/);
+  assert.deepEqual(outcomes(await fb.feedback(bob, 'spam', [{ requestId: 'c', label: 'ham' }])), ['unknown'], 'each principal has its own budget');
+  assert.equal((await policy.check(alice.id, 'spam', 1)).allowed, true, 'the inference budget is untouched');
 });
 
 test('a version not served here is recorded as ground truth and counted by no tracker here', async () => {

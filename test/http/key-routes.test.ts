@@ -90,13 +90,14 @@ test('only an admin manages keys: no credential 401, a wrong one 401, a deployer
   assert.equal((await app.inject({ method: 'GET', url: '/admin/keys', headers: as(admin) })).statusCode, 200);
 });
 
-test('bodies are validated: roles, unknown fields, predictor scope, expiry', async () => {
+test('bodies are validated: roles, unknown fields, predictor and labeller scope, expiry', async () => {
   const cases: [unknown, RegExp][] = [
     [{ name: 'x', roles: ['root'] }, /roles\/0 must be equal to one of the allowed values/],
     [{ name: 'x', roles: [] }, /roles must NOT have fewer than 1 items/],
     [{ name: 'x', roles: ['viewer'], secret: 'mine' }, /must NOT have additional properties/],
     [{ roles: ['viewer'] }, /must have required property 'name'/],
     [{ name: 'x', roles: ['predictor'] }, /predictor needs a model scope.*\['\*'\]/],
+    [{ name: 'x', roles: ['labeller', 'viewer'] }, /labeller needs a model scope.*\['\*'\]/],
     [{ name: 'x', roles: ['predictor'], models: ['../x'] }, /models\/0 must match pattern/],
     [{ name: 'x', roles: ['viewer'], expiresAt: '2001-01-01T00:00:00Z' }, /expiresAt is in the past/],
     [{ name: 'x', roles: ['admin'], models: ['m'] }, /admin is not limited by models/],

@@ -11,19 +11,21 @@ import { offsetModel } from '../fixtures/onnx.ts';
 import { makeSigner, packageOf, trusting } from '../fixtures/packages.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 
-type Action = 'infer' | 'read' | 'metrics' | 'audit' | 'deploy' | 'admin';
-type Role = 'admin' | 'deployer' | 'predictor' | 'auditor' | 'viewer';
+type Action = 'infer' | 'label' | 'read' | 'metrics' | 'audit' | 'deploy' | 'admin';
+type Role = 'admin' | 'deployer' | 'predictor' | 'labeller' | 'auditor' | 'viewer';
 
 /** docs/identity.md, "Roles". */
 const GRANTED: Record<Role, readonly Action[]> = {
-  admin: ['infer', 'read', 'metrics', 'audit', 'deploy', 'admin'],
+  admin: ['infer', 'label', 'read', 'metrics', 'audit', 'deploy', 'admin'],
   deployer: ['read', 'metrics', 'deploy'],
   predictor: ['infer', 'read'],
+  labeller: ['label', 'read'],
   auditor: ['read', 'metrics', 'audit'],
   viewer: ['read'],
 };
 const ROLES = Object.keys(GRANTED) as Role[];
-/** The predictor's key is scoped to this model; OTHER is served too but outside its scope. */
+/** The predictor's and labeller's keys are scoped to this model; OTHER is served too but outside their scope. */
+const SCOPED: readonly Role[] = ['predictor', 'labeller'];
 const IN_SCOPE = 'alpha';
 const OTHER = 'beta';
 
@@ -38,8 +40,8 @@ interface Rule {
   method: Method;
   /** The route as Fastify prints it. */
   route: string;
-  /** 'public': no credential needed; 'any': every authenticated role. */
-  need: Action | 'public' | 'any';
+  /** 'public': no credential needed; 'any': every authenticated role; a list: any one of its actions. */
+  need: Action | readonly Action[] | 'public' | 'any';
   /** The route names a model (or an endpoint, the name clients call): a scoped principal is limited to its scope. */
   scoped?: boolean;
   /** A request that passes the route's schema, for the named model: refusals must come from the role, not the body. */
@@ -66,7 +68,8 @@ const RULES: Rule[] = [
   r('inference', 'POST', '/v2/models/:model/versions/:version/infer', 'infer', m((x) => `/v2/models/${x}/versions/1/infer`, tensor), true),
   r('inference', 'POST', '/v1/models/:model/predict', 'infer', m((x) => `/v1/models/${x}/predict`, { inputs: { x: [1] } }), true),
   r('inference', 'POST', '/v1/models/:model/versions/:version/predict', 'infer', m((x) => `/v1/models/${x}/versions/1/predict`, { inputs: { x: [1] } }), true),
-  r('inference', 'POST', '/v1/models/:model/feedback', 'infer', m((x) => `/v1/models/${x}/feedback`, { requestId: 'no-such-request', label: 'spam' }), true),
+  // Its own requests with `infer`, anyone's with `label` (docs/drift.md).
+  r('inference', 'POST', '/v1/models/:model/feedback', ['infer', 'label'], m((x) => `/v1/models/${x}/feedback`, { requestId: 'no-such-request', label: 'spam' }), true),
 
   r('admin', 'GET', '/v2/health/live', 'public', at('/v2/health/live')),
   r('admin', 'GET', '/v2/health/ready', 'public', at('/v2/health/ready')),
@@ -156,7 +159,7 @@ before(async () => {
   for (const role of ROLES) {
     const res = await t.server.admin.inject({
       method: 'POST', url: '/admin/keys', headers: t.auth,
-      payload: { name: `matrix-${role}`, roles: [role], ...(role === 'predictor' && { models: [IN_SCOPE] }) },
+      payload: { name: `matrix-${role}`, roles: [role], ...(SCOPED.includes(role) && { models: [IN_SCOPE] }) },
     });
     assert.equal(res.statusCode, 201, res.body);
     keys[role] = res.json().key;
@@ -194,24 +197,26 @@ test('every route x every role: allowed is neither 401 nor 403, denied is 403, n
     if (!anonOk) wrong.push(`${name} without a credential: ${anonymous.statusCode} ${anonymous.body.slice(0, 120)}`);
     if (rule.need === 'public') continue;
     for (const role of ROLES) {
-      const allowed = rule.need === 'any' || GRANTED[role].includes(rule.need);
+      const needs: readonly Action[] = typeof rule.need === 'string' ? [rule.need as Action] : rule.need;
+      const allowed = rule.need === 'any' || needs.some((a) => GRANTED[role].includes(a));
       const res = await send(rule, IN_SCOPE, keys[role]);
       const ok = allowed ? ![401, 403].includes(res.statusCode) && res.statusCode < 500 : res.statusCode === 403;
       if (!ok) wrong.push(`${name} as ${role}: ${res.statusCode}, expected ${allowed ? 'allowed' : '403'} (${res.body.slice(0, 120)})`);
-      // A scoped predictor: the same call on a model outside its scope is refused.
-      if (allowed && rule.scoped && role === 'predictor') {
+      // A scoped role: the same call on a model outside its scope is refused.
+      if (allowed && rule.scoped && SCOPED.includes(role)) {
         const outside = await send(rule, OTHER, keys[role]);
-        if (outside.statusCode !== 403) wrong.push(`${name} as predictor on '${OTHER}' (outside its scope): ${outside.statusCode}, expected 403 (${outside.body.slice(0, 120)})`);
+        if (outside.statusCode !== 403) wrong.push(`${name} as ${role} on '${OTHER}' (outside its scope): ${outside.statusCode}, expected 403 (${outside.body.slice(0, 120)})`);
       }
     }
   }
   assert.deepEqual(wrong, []);
 });
 
-test('a scoped predictor lists only the models of its scope; unscoped roles list them all', async () => {
+test('a scoped predictor or labeller lists only the models of its scope; unscoped roles list them all', async () => {
   const names = async (credential: string) =>
     (await t.server.admin.inject({ url: '/admin/models', headers: { authorization: `Bearer ${credential}` } })).json().models.map((x: { name: string }) => x.name).sort();
   assert.deepEqual(await names(keys.predictor), [IN_SCOPE]);
+  assert.deepEqual(await names(keys.labeller), [IN_SCOPE]);
   for (const role of ['admin', 'viewer', 'deployer'] as const) assert.deepEqual(await names(keys[role]), [IN_SCOPE, OTHER], role);
 });
 

@@ -18,7 +18,7 @@ before(async () => {
   const signer = makeSigner();
   const config = join(tempDir(), 'modelgate.json');
   writeFileSync(config, JSON.stringify({
-    rateLimits: { perPrincipal: null, perModel: null, overrides: { models: { 'spam-limited': { capacity: 5, refillPerSecond: 0.01 } } } },
+    rateLimits: { perPrincipal: null, perModel: null, feedbackPerPrincipal: { capacity: 4, refillPerSecond: 0.01 }, overrides: { models: { 'spam-limited': { capacity: 5, refillPerSecond: 0.01 } } } },
     models: { 'spam-strict': { ood: 'reject', outputPolicy: { mode: 'top1', decimals: 1 } } },
   }));
   t = await testServer(undefined, trusting(signer), config);
@@ -51,6 +51,22 @@ test('a model over its rate limit answers 429 with Retry-After, and the refusal 
   const records = (await auditor(`requestId=${refused!.headers['x-request-id']}`)).json().records;
   assert.equal(records.length, 1);
   assert.deepEqual([records[0].kind, records[0].status, JSON.parse(records[0].flags_json)], ['rejected', 429, ['rate-limited']]);
+});
+
+test('feedback has a rate limit of its own: over it, 429 with Retry-After; inference goes on', async () => {
+  const key = keys.customer;
+  const asked = await predict('spam-filter', 'Hi Anna, the patch is in CVS.', key);
+  assert.equal(asked.statusCode, 200);
+  const feedback = (items: unknown[]) =>
+    t.server.inference.inject({ method: 'POST', url: '/v1/models/spam-filter/feedback', payload: { items }, headers: { authorization: `Bearer ${key}` } });
+  const first = await feedback([{ requestId: asked.headers['x-request-id'], label: 'ham' }, { requestId: 'nope-1', label: 'ham' }, { requestId: 'nope-2', label: 'ham' }]);
+  assert.equal(first.statusCode, 200, first.body);
+  assert.deepEqual(first.json().results.map((r: { outcome: string }) => r.outcome), ['accepted', 'unknown', 'unknown']);
+  const refused = await feedback([{ requestId: 'nope-3', label: 'ham' }, { requestId: 'nope-4', label: 'ham' }]);
+  assert.equal(refused.statusCode, 429, refused.body);
+  assert.match(refused.json().error, /^feedback rate limit exceeded; retry in \d+ s$/);
+  assert.ok(Number(refused.headers['retry-after']) >= 1);
+  assert.equal((await predict('spam-filter', 'Hi Anna, the patch is in CVS.', key)).statusCode, 200);
 });
 
 test('out-of-distribution text is flagged by default and refused where the model says reject', async () => {

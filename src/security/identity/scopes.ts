@@ -1,6 +1,6 @@
-// The one rule for roles and model scopes, shared by API keys and tokens: roles must be known, and
-// a predictor must name its models, or say ['*'] explicitly to mean every model, so that forgetting
-// the scope never grants inference on everything.
+// The one rule for roles and model scopes, shared by API keys and tokens: roles must be known, and a
+// predictor or labeller must name its models, or say ['*'] explicitly to mean every model, so that
+// forgetting the scope never grants inference (or labelling) on everything.
 import { ModelGateError } from '../../errors.ts';
 import { ROLES, type Role } from '../principal.ts';
 
@@ -15,6 +15,9 @@ export interface Scope {
 
 const invalid = (message: string) => new ModelGateError('MG_INVALID_REQUEST', message);
 
+/** Roles whose grants concern data of named models: they must say which. */
+const SCOPED_ROLES: readonly Role[] = ['predictor', 'labeller'];
+
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
@@ -26,8 +29,9 @@ export function checkScope(roles: readonly unknown[], models: readonly unknown[]
   if (unknown.length > 0) throw invalid(`unknown role ${JSON.stringify(unknown[0])}; roles are ${ROLES.join(', ')}`);
   const uniqueRoles = [...new Set(roles as Role[])];
   if (models === undefined || models === null) {
-    if (uniqueRoles.includes('predictor') && !uniqueRoles.includes('admin')) {
-      throw invalid("a predictor needs a model scope: name its models, or give models ['*'] to allow every model");
+    const scoped = SCOPED_ROLES.find((r) => uniqueRoles.includes(r));
+    if (scoped && !uniqueRoles.includes('admin')) {
+      throw invalid(`a ${scoped} needs a model scope: name its models, or give models ['*'] to allow every model`);
     }
     return { roles: uniqueRoles, models: null };
   }

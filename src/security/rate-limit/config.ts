@@ -19,12 +19,19 @@ export const bucketRuleSchema = z
 // replicas; raise it with the replica count. Per (principal, model): off, the two above bound it.
 export const DEFAULT_PER_PRINCIPAL = Object.freeze({ capacity: 400, refillPerSecond: 200 });
 export const DEFAULT_PER_MODEL = Object.freeze({ capacity: 4000, refillPerSecond: 2000 });
+// Feedback labels per principal: a burst of 10,000 is one request of the largest size the route takes,
+// and 1,000 labels/s outruns any labelling pipeline, yet bounds the audit-log joins one key can cause.
+export const DEFAULT_FEEDBACK_PER_PRINCIPAL = Object.freeze({ capacity: 10_000, refillPerSecond: 1000 });
 
 export const rateLimitsSchema = z
   .object({
     perPrincipal: bucketRuleSchema.nullable().default({ ...DEFAULT_PER_PRINCIPAL }).describe('every principal (null: no limit)'),
     perModel: bucketRuleSchema.nullable().default({ ...DEFAULT_PER_MODEL }).describe('every model, over all principals (null: no limit)'),
     perPrincipalModel: bucketRuleSchema.nullable().default(null).describe('each principal on each model (null: no limit)'),
+    feedbackPerPrincipal: bucketRuleSchema
+      .nullable()
+      .default({ ...DEFAULT_FEEDBACK_PER_PRINCIPAL })
+      .describe('feedback labels of every principal, a bucket of its own (null: no limit)'),
     overrides: z
       .object({
         principals: z.record(z.string(), bucketRuleSchema).default({}).describe('rules replacing perPrincipal, by principal id'),

@@ -9,6 +9,8 @@ export interface RateLimitRules {
   perPrincipal?: BucketRule | null;
   perModel?: BucketRule | null;
   perPrincipalModel?: BucketRule | null;
+  /** Feedback labels per principal, apart from its inference budget. */
+  feedbackPerPrincipal?: BucketRule | null;
   /** Rules replacing perPrincipal / perModel for named principals and models (and enabling them if unset). */
   overrides?: {
     principals?: Readonly<Record<string, BucketRule>>;
@@ -50,6 +52,23 @@ export class RateLimitPolicy {
     // Of the refusals, the longest wait is the one a client must honour before a retry can pass.
     const refused = all.filter((d) => !d.allowed).reduce((a, b) => (b.retryAfterSeconds > a.retryAfterSeconds ? b : a));
     throw refusal(refused, cost, model);
+  }
+
+  /**
+   * Charges `labels` feedback labels sent by `principalId`, to a bucket of their own: labelling neither
+   * spends the caller's inference budget nor the model's, so a labelling pipeline cannot starve
+   * inference. Throws MG_RATE_LIMITED when the bucket is short.
+   */
+  async checkLabels(principalId: string, labels: number): Promise<void> {
+    const rule = this.rules.feedbackPerPrincipal;
+    if (!rule) return;
+    const result = await this.limiter.takeAll([{ key: `f:${principalId}`, cost: labels, rule }]);
+    const d = result.decisions[0];
+    if (result.allowed) return;
+    const message = d.exceedsCapacity
+      ? `the request has ${labels} labels but the feedback rate limit allows at most ${d.limit} at once; split it into smaller requests`
+      : `feedback rate limit exceeded; retry in ${d.retryAfterSeconds} s`;
+    throw new ModelGateError('MG_RATE_LIMITED', message, { retryAfterSeconds: d.retryAfterSeconds });
   }
 
   private bucketsFor(principalId: string, model: string, cost: number): { scope: LimitScope; take: BucketTake }[] {

@@ -93,6 +93,7 @@ test('the settings section: documented defaults, null disables, unknown keys and
     perPrincipal: { ...DEFAULT_PER_PRINCIPAL },
     perModel: { ...DEFAULT_PER_MODEL },
     perPrincipalModel: null,
+    feedbackPerPrincipal: { capacity: 10_000, refillPerSecond: 1000 },
     overrides: { principals: {}, models: {} },
     failOpen: false,
     redisTimeoutMs: 250,
