@@ -7,7 +7,8 @@ import { singleBase, startRollout } from './operations.ts';
 import { parsePolicy } from './policy-schema.ts';
 import type { CanarySettings, ExperimentSettings, ShadowSettings } from './records.ts';
 import { conflict, notFound, statsOf, writePolicy, type Db, type RolloutRow } from './rows.ts';
-import { ArmStats, type ArmSummary } from './stats.ts';
+import { dropStats, publishStats, stepStats } from './shared-stats.ts';
+import { ArmStats, summarize, type ArmSummary, type StatsSnapshot } from './stats.ts';
 import type { Policy } from './types.ts';
 
 export interface StartCanaryInput {
@@ -58,7 +59,7 @@ export async function abort(core: Core, name: string, actor: string, reason?: st
     if (!st.live) throw conflict(`endpoint '${name}' has no rollout to abort`);
     const settings = JSON.parse(st.live.config_json) as CanarySettings | ShadowSettings | ExperimentSettings;
     const after: Policy = settings.kind === 'canary' ? { kind: 'single', version: settings.stable } : settings.previous;
-    await endRollout(trx, st, st.live, 'aborted', reason ?? 'aborted by an operator', core.stats.snapshot(name));
+    await endRollout(trx, st, st.live, 'aborted', reason ?? 'aborted by an operator', await stepStats(trx, core, st.live));
     await writePolicy(trx, name, after, actor, st.at);
     return { action: 'abort', rolloutId: Number(st.live.id), reason: reason ?? null, before: st.endpoint.policy, after };
   });
@@ -95,12 +96,14 @@ async function judge(core: Core, row: RolloutRow, now: Date): Promise<TickResult
   if (core.counting.get(endpoint) !== `${id}:${step}`) await reloadEndpoint(core, endpoint);
   const settings = JSON.parse(row.config_json) as CanarySettings;
   const { config } = settings;
-  const summary = core.stats.summary(endpoint);
+  // Judged on every replica's counts of the step: this one's are published first.
+  await publishStats(core, row);
+  const merged = await stepStats(core.store.db, core, row);
+  const summary = summarize(merged);
   const candidate = summary.candidate ?? EMPTY;
   const result = (decision: TickDecision, reason: string, analysis?: Analysis): TickResult => ({ endpoint, rolloutId: id, decision, reason, ...(analysis ? { analysis } : {}) });
 
   if (candidate.requests < config.minRequests) {
-    await saveStats(core, row);
     return result('wait', `the candidate has ${candidate.requests} of ${config.minRequests} requests at step ${step + 1}`);
   }
   const { baseline } = statsOf(row);
@@ -121,15 +124,11 @@ async function judge(core: Core, row: RolloutRow, now: Date): Promise<TickResult
 
   if (!analysis.pass) {
     const reason = `analysis failed at ${config.steps[step]}%: ${analysis.failures.join('; ')}`;
-    const done = await endOnSingle(core, row, now, 'rolled_back', settings.stable, 'rollback', reason, analysis);
+    const done = await endOnSingle(core, row, now, 'rolled_back', settings.stable, 'rollback', reason, analysis, merged);
     return done ? result('rollback', reason, analysis) : result('wait', 'the rollout changed elsewhere', analysis);
   }
-  if (row.state === 'paused') {
-    await saveStats(core, row);
-    return result('wait', 'paused', analysis);
-  }
+  if (row.state === 'paused') return result('wait', 'paused', analysis);
   if (!final) {
-    await saveStats(core, row);
     return result('wait', `baking: ${Math.round(baked / 1000)} s of ${Math.round(config.bakeMs / 1000)} s at ${config.steps[step]}%`, analysis);
   }
 
@@ -142,10 +141,11 @@ async function judge(core: Core, row: RolloutRow, now: Date): Promise<TickResult
         .updateTable('rollouts')
         .set({
           step_index: step + 1, step_started_at: st.at, stats_json: null, updated_at: st.at,
-          ...(stableNow && stableNow.requests >= config.minRequests ? { baseline_json: JSON.stringify(core.stats.snapshot(endpoint).stable) } : {}),
+          ...(stableNow && stableNow.requests >= config.minRequests ? { baseline_json: JSON.stringify(merged.stable) } : {}),
         })
         .where('id', '=', id)
         .execute();
+      await dropStats(trx, id, step);
       const after: Policy = { kind: 'canary', stable: settings.stable, candidate: settings.candidate, weight };
       await writePolicy(trx, endpoint, after, CONTROLLER_ACTOR, st.at);
       return { after };
@@ -162,7 +162,7 @@ async function judge(core: Core, row: RolloutRow, now: Date): Promise<TickResult
     await decide(core, row, now, async () => ({}), 'promote-failed', why, analysis);
     return result('promote-failed', why, analysis);
   }
-  const done = await endOnSingle(core, row, now, 'succeeded', settings.candidate, 'promote', reason, analysis);
+  const done = await endOnSingle(core, row, now, 'succeeded', settings.candidate, 'promote', reason, analysis, merged);
   return done ? result('promote', reason, analysis) : result('wait', 'the rollout changed elsewhere', analysis);
 }
 
@@ -173,10 +173,10 @@ class Stale extends Error {}
 /** Ends the rollout and leaves the endpoint serving one version: the stable one or the promoted one. */
 function endOnSingle(
   core: Core, row: RolloutRow, now: Date, state: 'rolled_back' | 'succeeded', version: string,
-  action: 'rollback' | 'promote', reason: string, analysis: Analysis,
+  action: 'rollback' | 'promote', reason: string, analysis: Analysis, stats: StatsSnapshot,
 ) {
   return decide(core, row, now, async (trx, st) => {
-    await endRollout(trx, st, row, state, reason, core.stats.snapshot(row.endpoint));
+    await endRollout(trx, st, row, state, reason, stats);
     const after: Policy = { kind: 'single', version };
     await writePolicy(trx, row.endpoint, after, CONTROLLER_ACTOR, st.at);
     return { after };
@@ -201,23 +201,14 @@ async function decide(
   }
 }
 
-async function endRollout(trx: Db, st: MutationState, row: RolloutRow, state: 'rolled_back' | 'succeeded' | 'aborted', reason: string, stats: object): Promise<void> {
+/** Ends the rollout, keeping the last step's counts (every replica's) in its row for the history. */
+async function endRollout(trx: Db, st: MutationState, row: RolloutRow, state: 'rolled_back' | 'succeeded' | 'aborted', reason: string, stats: StatsSnapshot): Promise<void> {
   await trx
     .updateTable('rollouts')
     .set({ state, ended_at: st.at, end_reason: reason, updated_at: st.at, stats_json: JSON.stringify(stats) })
     .where('id', '=', Number(row.id))
     .execute();
-}
-
-/** Keeps the step's statistics in the row, so a restart resumes with the counts it had. */
-async function saveStats(core: Core, row: RolloutRow): Promise<void> {
-  await core.store.db
-    .updateTable('rollouts')
-    .set({ stats_json: JSON.stringify(core.stats.snapshot(row.endpoint)) })
-    .where('id', '=', Number(row.id))
-    .where('step_index', '=', Number(row.step_index))
-    .where('state', 'in', ['running', 'paused'])
-    .execute();
+  await dropStats(trx, Number(row.id));
 }
 
 function liveCanary(st: MutationState, name: string): RolloutRow {

@@ -2,6 +2,7 @@
 // route() on the hot path, takes outcome statistics and A/B feedback from the dataplane, makes the
 // operators' changes, and judges canaries on tick(). All state that matters is in the store, so a
 // new controller over the same store (a restart, another replica) carries on where it was.
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../store/index.ts';
 import type { SignalsHook } from './analysis.ts';
 import { abort, pause, resume, startCanary, tick, type StartCanaryInput, type TickResult } from './canary.ts';
@@ -10,8 +11,9 @@ import { ExperimentFeedback, type ExperimentFeedbackOptions, type ExperimentRepo
 import { createEndpoint, startExperiment, startShadow, stopRollout, switchBlueGreen, updatePolicy } from './operations.ts';
 import type { EndpointChange, EndpointStatus, ExperimentSettings, Rollout, RolloutEvent } from './records.ts';
 import { route, versionsOf } from './route.ts';
-import { latestRollout, notFound, toEndpoint, toEvent, toRollout } from './rows.ts';
-import { OutcomeStats, type Outcome, type OutcomeStatsOptions } from './stats.ts';
+import { latestRollout, liveRollout, notFound, toEndpoint, toEvent, toRollout } from './rows.ts';
+import { stepStats } from './shared-stats.ts';
+import { OutcomeStats, summarize, type Outcome, type OutcomeStatsOptions } from './stats.ts';
 import type { AbVariant, Arm, Policy, RouteDecision, Rng } from './types.ts';
 
 export interface RolloutControllerOptions {
@@ -40,7 +42,7 @@ export class RolloutController {
     this.core = core;
   }
 
-  /** Builds the controller and loads every endpoint (with live rollouts' saved statistics). */
+  /** Builds the controller and loads every endpoint. */
   static async open(options: RolloutControllerOptions): Promise<RolloutController> {
     const now = options.now ?? (() => new Date());
     const controller = new RolloutController({
@@ -48,6 +50,7 @@ export class RolloutController {
       stats: new OutcomeStats(options.stats), feedback: new ExperimentFeedback({ ...options.feedback, now: () => now().getTime() }),
       promote: options.promote, productionVersion: options.productionVersion, prepare: options.prepare,
       signals: options.signals, onChange: options.onChange, cache: new Map(), counting: new Map(),
+      replica: randomBytes(8).toString('hex'),
     });
     await controller.refresh();
     return controller;
@@ -154,7 +157,9 @@ export class RolloutController {
     const cached = this.core.cache.get(name);
     if (!cached) throw notFound(name);
     const rollout = cached.live ?? (await this.lastRollout(name));
-    const stats = this.core.stats.summary(name);
+    // A canary's step is shown as it is judged: summed over every replica.
+    const liveRow = cached.live?.kind === 'canary' ? await liveRollout(this.core.store.db, name) : undefined;
+    const stats = liveRow ? summarize(await stepStats(this.core.store.db, this.core, liveRow)) : this.core.stats.summary(name);
     const out: EndpointStatus = {
       endpoint: name, policy: cached.record.policy, revision: cached.record.revision,
       updatedAt: cached.record.updatedAt, updatedBy: cached.record.updatedBy, rollout, stats,

@@ -34,6 +34,9 @@ export interface Core {
   cache: Map<string, CachedEndpoint>;
   /** `${rolloutId}:${stepIndex}` whose statistics this replica is counting, per endpoint. */
   counting: Map<string, string>;
+  /** This controller's id in rollout_stats: fresh per process, so a restart never overwrites the
+   * counts it made before (shared-stats.ts). */
+  replica: string;
 }
 
 export interface MutationState {
@@ -84,7 +87,7 @@ export async function mutate(
 /** Re-reads one endpoint into the cache. A policy changed elsewhere (another replica, or before a
  * restart) is installed only after prepare() has loaded the versions it adds, so this replica never
  * routes to a version it has not loaded; if prepare fails the old policy stays and the error is thrown.
- * Statistics restart when the rollout or its step changed: an analysis compares one traffic split. */
+ * This replica's counts restart when the rollout or its step changed: an analysis compares one traffic split. */
 export async function reloadEndpoint(core: Core, endpoint: string, options: { local?: boolean } = {}): Promise<void> {
   const db = core.store.db;
   const row = await db.selectFrom('endpoints').selectAll().where('name', '=', endpoint).executeTakeFirst();
@@ -110,10 +113,11 @@ export async function reloadEndpoint(core: Core, endpoint: string, options: { lo
   if (newest && newest !== old && newest.record.revision > record.revision) return;
   core.cache.set(endpoint, { record, live });
   const key = live ? `${live.id}:${live.stepIndex}` : '';
+  // Counts from before (another replica's, or this process's before a restart) are not restored into
+  // memory: they are in rollout_stats, and the analysis adds them up (shared-stats.ts).
   if (core.counting.get(endpoint) !== key) {
     core.stats.reset(endpoint);
     core.feedback.reset(endpoint);
-    if (live && liveRow?.stats_json) core.stats.restore(endpoint, JSON.parse(liveRow.stats_json));
     core.counting.set(endpoint, key);
   }
   if (changed && !options.local) core.onChange?.({ endpoint, before: old?.record.policy ?? null, after: record.policy, action: 'refresh', automatic: false });

@@ -59,6 +59,19 @@ export class ArmStats {
     }
   }
 
+  /** Adds another replica's counts of the same arm (labels beyond MAX_LABELS fold into OTHER_LABEL). */
+  merge(other: ArmStats): void {
+    this.requests += other.requests;
+    this.errors += other.errors;
+    this.latency.merge(other.latency);
+    for (const [l, n] of other.labels) {
+      const label = this.labels.has(l) || this.labels.size < MAX_LABELS ? l : OTHER_LABEL;
+      this.labels.set(label, (this.labels.get(label) ?? 0) + n);
+    }
+    this.compared += other.compared;
+    this.agreed += other.agreed;
+  }
+
   summary(): ArmSummary {
     const out: ArmSummary = {
       requests: this.requests,
@@ -92,6 +105,25 @@ export class ArmStats {
 }
 
 export type StatsSnapshot = Record<string, ArmStatsJson>;
+
+/** The sum of several replicas' snapshots of one step, arm by arm. */
+export function mergeSnapshots(snapshots: readonly StatsSnapshot[]): StatsSnapshot {
+  const arms = new Map<string, ArmStats>();
+  for (const snapshot of snapshots) {
+    for (const [arm, json] of Object.entries(snapshot)) {
+      const stats = ArmStats.fromJSON(json);
+      const into = arms.get(arm);
+      if (into) into.merge(stats);
+      else arms.set(arm, stats);
+    }
+  }
+  return Object.fromEntries([...arms].map(([arm, s]) => [arm, s.toJSON()]));
+}
+
+/** The summary of every arm of a snapshot. */
+export function summarize(snapshot: StatsSnapshot): Record<string, ArmSummary> {
+  return Object.fromEntries(Object.entries(snapshot).map(([arm, json]) => [arm, ArmStats.fromJSON(json).summary()]));
+}
 
 interface Unpaired {
   side: 'primary' | 'shadow';
@@ -144,10 +176,6 @@ export class OutcomeStats {
   snapshot(endpoint: string): StatsSnapshot {
     const arms = this.arms.get(endpoint);
     return arms ? Object.fromEntries([...arms].map(([arm, s]) => [arm, s.toJSON()])) : {};
-  }
-
-  restore(endpoint: string, snapshot: StatsSnapshot): void {
-    this.arms.set(endpoint, new Map(Object.entries(snapshot).map(([arm, json]) => [arm, ArmStats.fromJSON(json)])));
   }
 
   private pair(endpoint: string, requestId: string, answer: Unpaired): void {

@@ -284,3 +284,16 @@ export interface Database {
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
 }
+
+/** Migration 10: one replica's counts of one canary step (a StatsSnapshot as JSON). */
+export interface RolloutStatsTable {
+  rollout_id: number;
+  step_index: number;
+  replica: string;
+  stats_json: string;
+  updated_at: string;
+}
+
+export interface Database {
+  rollout_stats: RolloutStatsTable;
+}

@@ -121,6 +121,63 @@ export function canaryCases(get: GetHarness): void {
     }
   });
 
+  test('replicas: a step is judged on the sum of every replica\'s counts, and shown so', async () => {
+    const h = get();
+    const config = { steps: [50, 100], bakeMs: 60_000, minRequests: 100 };
+    const name = await h.model();
+    const other = await h.reopen(); // a second replica on the same store
+    try {
+      await h.controller.startCanary(name, { candidate: '2', config }, 'alice');
+      await other.controller.refresh();
+      const a = drive(h.controller, name, 150, {}, 41).get('candidate') ?? 0;
+      const b = drive(other.controller, name, 150, {}, 42).get('candidate') ?? 0;
+      assert.ok(a < 100 && b < 100 && a + b >= 100, `each replica alone is short of minRequests: ${a} + ${b}`);
+      const [first] = (await h.controller.tick()).filter((x) => x.endpoint === name);
+      assert.equal(first.reason, `the candidate has ${a} of 100 requests at step 1`, 'the other replica has not published yet');
+      const [second] = (await other.controller.tick()).filter((x) => x.endpoint === name);
+      assert.match(second.reason, /^baking/);
+      assert.equal(second.analysis?.candidate.requests, a + b);
+      assert.equal((await h.controller.status(name)).stats.candidate?.requests, a + b, 'status shows the sum too');
+      h.clock.advance(config.bakeMs);
+      const [advanced] = (await h.controller.tick()).filter((x) => x.endpoint === name);
+      assert.equal(advanced.decision, 'advance', advanced.reason);
+      assert.equal(advanced.analysis?.candidate.requests, a + b);
+      const rollout = await h.store.db.selectFrom('rollouts').select(['id', 'baseline_json']).where('endpoint', '=', name).executeTakeFirstOrThrow();
+      const baseline = JSON.parse(rollout.baseline_json!) as { requests: number };
+      assert.equal(baseline.requests, 300 - a - b, 'the 100 % step is compared against both replicas\' stable counts');
+      const left = await h.store.db.selectFrom('rollout_stats').select('step_index').where('rollout_id', '=', Number(rollout.id)).execute();
+      assert.deepEqual(left, [], 'the finished step\'s rows are dropped');
+      await h.controller.abort(name, 'alice', 'test over');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('replicas: a candidate failing on two replicas, each short of minRequests, is rolled back on the sum', async () => {
+    const h = get();
+    const config = { steps: [50, 100], bakeMs: 60_000, minRequests: 100 };
+    const name = await h.model();
+    const other = await h.reopen();
+    try {
+      const id = await h.controller.startCanary(name, { candidate: '2', config }, 'alice');
+      await other.controller.refresh();
+      const a = drive(h.controller, name, 150, { candidate: { errorRate: 0.5 } }, 51).get('candidate') ?? 0;
+      const [alone] = (await h.controller.tick()).filter((x) => x.endpoint === name);
+      assert.equal(alone.decision, 'wait', 'one replica alone has too few requests to judge');
+      const b = drive(other.controller, name, 150, { candidate: { errorRate: 0.5 } }, 52).get('candidate') ?? 0;
+      const [r] = (await other.controller.tick()).filter((x) => x.endpoint === name);
+      assert.equal(r.decision, 'rollback', r.reason);
+      assert.equal(r.analysis?.candidate.requests, a + b);
+      await h.controller.refresh();
+      assert.deepEqual(h.controller.policyOf(name), { kind: 'single', version: '1' });
+      const ended = await h.store.db.selectFrom('rollouts').select('stats_json').where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal((JSON.parse(ended.stats_json!) as { candidate: { requests: number } }).candidate.requests, a + b, 'the history keeps the sum');
+      assert.deepEqual(await h.store.db.selectFrom('rollout_stats').select('replica').where('rollout_id', '=', id).execute(), []);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('no verdict before minRequests: a handful of errors does not roll back, nor does time alone advance', async () => {
     const h = get();
     const name = await h.model();

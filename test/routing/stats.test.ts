@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExperimentFeedback, OutcomeStats } from '../../src/routing/index.ts';
+import { mergeSnapshots, summarize } from '../../src/routing/stats.ts';
 
 test('shadow answers pair with their primary by request id, whichever arrives first', () => {
   const stats = new OutcomeStats();
@@ -36,12 +37,42 @@ test('label sets are capped; snapshots round-trip; reset forgets one endpoint on
   const labels = stats.summary('m').candidate.labels;
   assert.equal(Object.keys(labels).length, 257);
   assert.equal(labels['(other)'], 1_000 - 256);
-  const copy = new OutcomeStats();
-  copy.restore('m', JSON.parse(JSON.stringify(stats.snapshot('m'))));
-  assert.deepEqual(copy.summary('m'), stats.summary('m'));
+  assert.deepEqual(summarize(JSON.parse(JSON.stringify(stats.snapshot('m')))), stats.summary('m'));
   stats.reset('m');
   assert.deepEqual(stats.summary('m'), {});
   assert.equal(stats.summary('other').stable.errorRate, 1);
+});
+
+test('replicas\' snapshots add up to the counts of one process that saw all the traffic', () => {
+  const all = new OutcomeStats();
+  const parts = [new OutcomeStats(), new OutcomeStats(), new OutcomeStats()];
+  for (let i = 0; i < 3_000; i++) {
+    const arm = i % 4 === 0 ? 'candidate' : 'stable';
+    const outcome = { ok: i % 7 !== 0, latencyMs: (i * 37) % 500, label: i % 3 === 0 ? 'spam' : 'ham', requestId: `r${i}` };
+    all.observe('m', arm, outcome);
+    parts[i % 3].observe('m', arm, outcome);
+    // Each shadow answer reaches the replica that answered its primary.
+    if (i % 5 === 0) {
+      const shadow = { ok: true, latencyMs: 5, label: i % 2 === 0 ? 'spam' : 'ham', shadowOf: `r${i}` };
+      all.observe('m', 'shadow', shadow);
+      parts[i % 3].observe('m', 'shadow', shadow);
+    }
+  }
+  const merged = mergeSnapshots(parts.map((p) => JSON.parse(JSON.stringify(p.snapshot('m')))));
+  assert.deepEqual(summarize(merged), all.summary('m'));
+  assert.equal(summarize(merged).candidate.requests, 750);
+  assert.ok(summarize(merged).shadow.compared! > 0);
+  assert.deepEqual(mergeSnapshots([]), {});
+});
+
+test('merged label sets keep the cap: labels past it fold into (other)', () => {
+  const a = new OutcomeStats();
+  const b = new OutcomeStats();
+  for (let i = 0; i < 200; i++) a.observe('m', 'candidate', { ok: true, latencyMs: 1, label: `a${i}` });
+  for (let i = 0; i < 200; i++) b.observe('m', 'candidate', { ok: true, latencyMs: 1, label: `b${i}` });
+  const labels = summarize(mergeSnapshots([a.snapshot('m'), b.snapshot('m')])).candidate.labels;
+  assert.equal(Object.keys(labels).length, 257);
+  assert.equal(labels['(other)'], 400 - 256);
 });
 
 test('feedback: unknown, duplicate and expired labels are refused; capacity evicts the oldest', () => {

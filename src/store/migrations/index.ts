@@ -9,8 +9,9 @@ import { endpoints } from './006-endpoints.ts';
 import { extractionLevels } from './007-extraction-levels.ts';
 import { feedbackLabels } from './008-feedback-labels.ts';
 import { blobs } from './009-blobs.ts';
+import { rolloutStats } from './010-rollout-stats.ts';
 import type { Migration } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels, feedbackLabels, blobs];
+export const MIGRATIONS: readonly Migration[] = [registryVersions, auditLog, servedVersions, alerts, apiKeys, endpoints, extractionLevels, feedbackLabels, blobs, rolloutStats];
 
 export { autoIncrementType, type Migration } from './types.ts';
