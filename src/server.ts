@@ -105,6 +105,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   const serving = new ServingController({
     registry, store, models, trustedKeys: keys.trusted, decryptionKeys: keys.decryption, settingsFor, logger,
     onRefused: (code) => metrics.safeguards.packageRefused(code),
+    audit,
     extraVersions: async () => (rollouts ? rollouts.referencedVersions() : []),
   });
   rollouts = await RolloutController.open({
@@ -179,8 +180,11 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     maxJsonDepth: config.maxJsonDepth,
     tls,
   };
-  const count = (reason: string) => metrics.safeguards.rejected('inference', reason);
-  const inference = buildInferenceApp(dataplane, { ...appOptions, onRejected: auditRejections(audit, 'inference', count), onShed: () => count('overload') });
+  const inference = buildInferenceApp(dataplane, {
+    ...appOptions,
+    onRejected: auditRejections(audit, 'inference', (reason, model, version) => metrics.rejected('inference', reason, model, version)),
+    onShed: () => metrics.rejected('inference', 'overload'),
+  });
   feedbackRoutes(inference, dataplane.feedback!);
   const admin = buildAdminApp(
     {
@@ -193,7 +197,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
       onRefused: (code: string) => metrics.safeguards.packageRefused(code),
       auditing: { store, publicKey: auditKey.publicKey, archiveDir: join(config.dataDir, 'audit-archive') },
     },
-    { ...appOptions, onRejected: auditRejections(audit, 'admin', (r) => metrics.safeguards.rejected('admin', r)) },
+    { ...appOptions, onRejected: auditRejections(audit, 'admin', (reason, model, version) => metrics.rejected('admin', reason, model, version)) },
   );
   let closing: Promise<void> | undefined;
 

@@ -20,16 +20,22 @@ export function storeCheck(store: Store): () => Promise<boolean> {
 }
 
 /**
- * Whether the audit chain is broken: a failed write, or a failed verification. The whole chain is
- * verified at most every ten minutes, since verification reads every record.
+ * Whether the audit chain is broken, i.e. fails verification. The whole chain is verified at most every
+ * ten minutes, since verification reads every record. A failed write (a database that did not answer
+ * in time, a full disk) is not by itself a broken chain: the refused records never entered it, and the
+ * request they belonged to was not answered. It does make the next check verify at once (at most once
+ * a minute), in case the failure left something behind.
  */
-export function auditHealth(log: AuditLog, store: Store, publicKey: KeyObject): () => Promise<boolean> {
-  let checkedAt = 0;
+export function auditHealth(log: AuditLog, store: Store, publicKey: KeyObject, now: () => number = Date.now): () => Promise<boolean> {
+  let checkedAt = -Infinity;
+  let failuresSeen = 0;
   let broken = false;
   return async () => {
-    if (log.stats().failedFlushes > 0) return true;
-    if (Date.now() - checkedAt > 600_000) {
-      checkedAt = Date.now();
+    const failures = log.stats().failedFlushes;
+    const due = now() - checkedAt > 600_000 || (failures > failuresSeen && now() - checkedAt > 60_000);
+    if (due) {
+      checkedAt = now();
+      failuresSeen = failures;
       broken = !(await verifyAuditLog(store, { publicKeys: [publicKey] })).ok;
     }
     return broken;

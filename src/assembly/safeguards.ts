@@ -11,6 +11,9 @@ import { ExtractionControl, ExtractionDetector, SharedLevels } from '../security
 import { createRateLimiter, RateLimitPolicy, type RateLimiter } from '../security/rate-limit/index.ts';
 import type { Store } from '../store/index.ts';
 
+/** The `action` label of modelgate_out_of_distribution_total for each mode that saw such an input. */
+const OOD_ACTIONS = { record: 'recorded', flag: 'flagged', reject: 'rejected' } as const;
+
 export interface SafeguardParts {
   safeguards: Safeguards;
   /** The feature worker: close it at shutdown. */
@@ -74,7 +77,7 @@ export function buildSafeguards(config: Config, metrics: () => Metrics, logger: 
     rateLimits: limiter && new RateLimitPolicy(limiter, config.rateLimits),
     oodMode: (model) => config.models[model]?.ood ?? config.oodMode,
     outputPolicy: (model) => config.models[model]?.outputPolicy ?? config.outputPolicy,
-    events: { onOod: (v, _reasons, rejected) => metrics().safeguards.outOfDistribution(v.name, v.version, rejected ? 'rejected' : config.oodMode) },
+    events: { onOod: (v, _reasons, mode) => metrics().safeguards.outOfDistribution(v.name, v.version, OOD_ACTIONS[mode]) },
   });
   return { safeguards, features, monitors, extraction, extractionControl: control, limiter };
 }

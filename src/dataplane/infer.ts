@@ -136,7 +136,7 @@ export function createInfer(deps: InferDeps) {
       });
       const answered = seen && deps.safeguards
         ? deps.safeguards.answer(principal, served, ctx.requestId, valid.inputs, outputs, seen)
-        : { policy: FULL_OUTPUT, flags: [] };
+        : { policy: FULL_OUTPUT, flags: [], recorded: [] };
       const response: InferenceResponse = {
         modelName: served.name,
         modelVersion: served.version,
@@ -156,7 +156,7 @@ export function createInfer(deps: InferDeps) {
         // As received (before normalisation), sampled and redacted, only when the model asks for it.
         ...capturedPayload(deps.payloadCapture?.(served.name), ctx.requestId, request.inputs),
         output: summarize(served, outputs, answered.labels, answered.feedbackTracked === true),
-        flags: answered.flags,
+        flags: [...answered.flags, ...answered.recorded],
         status: 200,
         latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
       });

@@ -18,7 +18,8 @@ export type OodMode = 'off' | 'record' | 'flag' | 'reject';
 export type Flag = 'out-of-distribution' | 'extraction-suspect' | 'degraded-output';
 
 export interface SafeguardEvents {
-  onOod?(v: ServedVersion, reasons: string[], rejected: boolean): void;
+  /** Inputs out of distribution, with what the model's mode did about them. */
+  onOod?(v: ServedVersion, reasons: string[], mode: Exclude<OodMode, 'off'>): void;
 }
 
 export interface SafeguardDeps {
@@ -38,11 +39,15 @@ export interface Inspection {
   /** The extraction detector's vectors of the validated rows, when it runs and the inputs are text. */
   vectors?: SparseVector[];
   flags: Flag[];
+  /** Flags for the audit record only, not the answer (OOD `record`). */
+  recorded: Flag[];
 }
 
 export interface Answered {
   policy: OutputPolicy;
+  /** Flags of the answer; the audit record also holds `recorded`. */
   flags: Flag[];
+  recorded: Flag[];
   /** Per row: the predicted label, when the model has one. */
   labels?: string[];
   /** The version tracks feedback: the labels are worth keeping for a later join (the audit record). */
@@ -123,7 +128,7 @@ export function createSafeguards(deps: SafeguardDeps) {
      */
     async inspect(v: ServedVersion, raw: readonly Tensor[], valid: readonly Tensor[]): Promise<Inspection> {
       const monitor = deps.monitors.for(v);
-      const out: Inspection = { monitor, flags: [] };
+      const out: Inspection = { monitor, flags: [], recorded: [] };
       const profiler = monitor.profiler;
       const mode = deps.oodMode(v.name);
       const scoring = mode !== 'off' && monitor.ood !== undefined;
@@ -143,11 +148,13 @@ export function createSafeguards(deps: SafeguardDeps) {
       const reasons = new Set<string>();
       for (const row of out.features) for (const r of monitor.ood.scoreRow(row).reasons) reasons.add(r);
       if (reasons.size === 0) return out;
-      deps.events?.onOod?.(v, [...reasons], mode === 'reject');
+      deps.events?.onOod?.(v, [...reasons], mode);
       if (mode === 'reject') {
         throw new ModelGateError('MG_INPUT_CONSTRAINT', `the input is out of distribution for this model: ${[...reasons].join('; ')}`, { flags: ['out-of-distribution'] });
       }
+      // `record` leaves the answer alone and puts the verdict in the audit log only.
       if (mode === 'flag') out.flags.push('out-of-distribution');
+      else out.recorded.push('out-of-distribution');
       return out;
     },
 
@@ -175,7 +182,7 @@ export function createSafeguards(deps: SafeguardDeps) {
           feedback?.recordPrediction(labels.length === 1 ? requestId : `${requestId}/${r}`, label, principal.id);
         });
       }
-      return { policy, flags, labels, feedbackTracked: feedback !== undefined };
+      return { policy, flags, recorded: seen.recorded, labels, feedbackTracked: feedback !== undefined };
     },
   };
 }

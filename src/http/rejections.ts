@@ -3,6 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditSink } from '../dataplane/index.ts';
 import type { ErrorCode } from '../errors.ts';
+import { rejectionReason } from '../monitoring/safeguard-metrics.ts';
 
 export type OnRejected = (req: FastifyRequest, status: number, code: ErrorCode | string, flags: readonly string[], message: string) => Promise<void>;
 
@@ -19,13 +20,19 @@ function flagsFor(status: number, code: string, extra: readonly string[]): strin
 
 const clip = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : null);
 
-export function auditRejections(audit: AuditSink, plane: 'inference' | 'admin', count: (reason: string) => void): OnRejected {
+/** Counts a refusal by reason, with the model and version the request named (the metrics keep them
+ * only when they are loaded: a URL cannot grow the label set). */
+export type CountRejection = (reason: string, model?: string, version?: string) => void;
+
+export function auditRejections(audit: AuditSink, plane: 'inference' | 'admin', count: CountRejection): OnRejected {
   return async (req, status, code, extra, message) => {
     const flags = flagsFor(status, code, extra);
-    if (status === 401 || status === 403) count('auth');
-    // Shed requests (503) are counted by the guard and not audited: under overload every write counts.
-    if (status === 503) return;
     const params = (req.params ?? {}) as Record<string, unknown>;
+    // Counted here and only here: every refusal of both planes passes this way once.
+    const reason = rejectionReason(status, code, extra);
+    if (reason) count(reason, typeof params.model === 'string' ? params.model : undefined, typeof params.version === 'string' ? params.version : undefined);
+    // Refusals under overload (503) are counted, not audited: under overload every write counts.
+    if (status === 503) return;
     await audit.record({
       kind: status >= 500 && code === 'MG_INFERENCE_FAILED' ? 'inference' : 'rejected',
       requestId: req.id,

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { BatchObserver } from '../batching/index.ts';
 import type { InferenceObserver } from '../dataplane/index.ts';
 import type { ModelSet } from '../registry/index.ts';
-import { createSafeguardMetrics, rejectionReason, type SafeguardMetrics } from './safeguard-metrics.ts';
+import { createSafeguardMetrics, type SafeguardMetrics } from './safeguard-metrics.ts';
 import type { VersionMonitors } from './version-monitors.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -15,6 +15,8 @@ export interface Metrics {
   safeguards: SafeguardMetrics;
   inference: InferenceObserver;
   batchObserver(model: string, version: string): BatchObserver;
+  /** Counts a refused request under the model and version it named, when they are loaded here. */
+  rejected(plane: 'inference' | 'admin', reason: string, model?: string, version?: string): void;
 }
 
 export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors | undefined): Metrics {
@@ -89,9 +91,11 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
       onInference(o) {
         requests.inc({ model: o.model, version: o.version, code: o.code });
         duration.observe({ model: o.model, version: o.version }, o.seconds);
-        const reason = rejectionReason(o.code);
-        if (reason) safeguards.rejected('inference', reason);
       },
+    },
+    rejected(plane, reason, model, version) {
+      const loaded = model !== undefined && models.has(model);
+      safeguards.rejected(plane, reason, loaded ? model : '', loaded && version !== undefined && models.isLoaded(model, version) ? version : '');
     },
     batchObserver(model, version) {
       const labels = { model, version };

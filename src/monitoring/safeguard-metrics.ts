@@ -6,35 +6,29 @@ import type { ErrorCode } from '../errors.ts';
 import type { DriftResult } from './drift/index.ts';
 import type { VersionMonitor, VersionMonitors } from './version-monitors.ts';
 
-/** The reason a request was refused, by catalog code; undefined for codes that are not refusals. */
-export function rejectionReason(code: ErrorCode | 'OK'): string | undefined {
-  switch (code) {
-    case 'MG_UNAUTHENTICATED':
-    case 'MG_FORBIDDEN':
-      return 'auth';
-    case 'MG_RATE_LIMITED':
-      return 'rate_limit';
-    case 'MG_INPUT_CONSTRAINT':
-    case 'MG_INVALID_TENSOR':
-    case 'MG_INVALID_REQUEST':
-    case 'MG_PAYLOAD_TOO_LARGE':
-      return 'input_constraint';
-    case 'MG_QUEUE_FULL':
-    case 'MG_OVERLOADED':
-    case 'MG_SHUTTING_DOWN':
-      return 'overload';
-    case 'MG_TIMEOUT':
-      return 'timeout';
-    default:
-      return undefined;
-  }
+const OVERLOAD_CODES: ReadonlySet<string> = new Set<ErrorCode>(['MG_QUEUE_FULL', 'MG_OVERLOADED', 'MG_SHUTTING_DOWN']);
+
+/**
+ * Why a request was refused, from its answer: the safeguard that refused it (its audit flag) first,
+ * then the status. Undefined for answers that are not refusals of the caller (404, 409, server faults,
+ * a busy database).
+ */
+export function rejectionReason(status: number, code: string, flags: readonly string[]): string | undefined {
+  if (flags.includes('extraction-suspect')) return 'extraction';
+  if (flags.includes('out-of-distribution')) return 'out_of_distribution';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 429) return 'rate_limit';
+  if (status === 400 || status === 413 || status === 415) return 'input_constraint';
+  if (status === 503 && OVERLOAD_CODES.has(code)) return 'overload';
+  if (status === 504) return 'timeout';
+  return undefined;
 }
 
 export function createSafeguardMetrics(registry: Registry, monitors: () => VersionMonitors | undefined) {
   const rejections = new Counter({
     name: 'modelgate_rejections_total',
-    help: 'Requests refused, by reason: auth, rate_limit, input_constraint, out_of_distribution, extraction, overload, timeout',
-    labelNames: ['plane', 'reason'],
+    help: 'Requests refused, by reason (auth, rate_limit, input_constraint, out_of_distribution, extraction, overload, timeout), and the loaded model and version they named (empty otherwise)',
+    labelNames: ['plane', 'reason', 'model', 'version'],
     registers: [registry],
   });
   const ood = new Counter({
@@ -124,8 +118,9 @@ export function createSafeguardMetrics(registry: Registry, monitors: () => Versi
     },
     /** Principals at an extraction level above none, for the extraction_suspects alert. */
     suspectCount: (): number => suspects.size,
-    rejected(plane: string, reason: string): void {
-      rejections.inc({ plane, reason });
+    /** model and version must be loaded ones (or empty): labels stay bounded whatever a URL names. */
+    rejected(plane: string, reason: string, model = '', version = ''): void {
+      rejections.inc({ plane, reason, model, version });
     },
     outOfDistribution(model: string, version: string, action: string): void {
       ood.inc({ model, version, action });

@@ -51,6 +51,10 @@ test('a blocked principal is listed, stays blocked across a restart, and is serv
   const refused = await predict();
   assert.equal(refused.statusCode, 403);
   assert.match(refused.json().error, /suspended/);
+  assert.equal((await predict()).statusCode, 403);
+  const metrics = (await admin('GET', '/metrics')).body;
+  assert.match(metrics, /^modelgate_rejections_total\{plane="inference",reason="extraction",model="spam-filter",version=""\} 2$/m, 'each block counted once, as extraction');
+  assert.doesNotMatch(metrics, /reason="auth"/, 'and not as an authentication failure');
   const other = await t.server.admin.inject({ method: 'POST', url: '/admin/keys', payload: { name: 'customer', roles: ['predictor'], models: ['*'] }, headers: t.auth });
   assert.equal((await predict(other.json().key)).statusCode, 200, 'another principal is still served');
 

@@ -19,10 +19,10 @@ before(async () => {
   const config = join(tempDir(), 'modelgate.json');
   writeFileSync(config, JSON.stringify({
     rateLimits: { perPrincipal: null, perModel: null, feedbackPerPrincipal: { capacity: 4, refillPerSecond: 0.01 }, overrides: { models: { 'spam-limited': { capacity: 5, refillPerSecond: 0.01 } } } },
-    models: { 'spam-strict': { ood: 'reject', outputPolicy: { mode: 'top1', decimals: 1 } } },
+    models: { 'spam-strict': { ood: 'reject', outputPolicy: { mode: 'top1', decimals: 1 } }, 'spam-quiet': { ood: 'record' } },
   }));
   t = await testServer(undefined, trusting(signer), config);
-  for (const name of ['spam-filter', 'spam-strict', 'spam-limited']) {
+  for (const name of ['spam-filter', 'spam-strict', 'spam-limited', 'spam-quiet']) {
     const pkg = await packageOf(signer, MODEL, { ...MANIFEST, name });
     assert.equal((await t.server.admin.inject({ method: 'POST', url: '/admin/packages', payload: pkg, headers: { ...t.auth, 'content-type': 'application/octet-stream' } })).statusCode, 201);
     await t.server.admin.inject({ method: 'POST', url: `/admin/models/${name}/versions/1/promote`, payload: {}, headers: t.auth });
@@ -47,6 +47,13 @@ test('a model over its rate limit answers 429 with Retry-After, and the refusal 
     if (res.statusCode === 429) refused = res;
   }
   assert.deepEqual(codes, [200, 200, 200, 200, 200, 429, 429, 429]);
+  const metrics = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+  assert.match(metrics, /^modelgate_rejections_total\{plane="inference",reason="rate_limit",model="spam-limited",version=""\} 3$/m);
+  // A name nobody loaded stays out of the labels: a URL cannot grow the metric.
+  await t.server.inference.inject({ method: 'POST', url: '/v1/models/no-such-model/predict', payload: { text: 'x' }, headers: { authorization: 'Bearer mg_wrong' } });
+  const after = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+  assert.match(after, /^modelgate_rejections_total\{plane="inference",reason="auth",model="",version=""\} \d+$/m);
+  assert.doesNotMatch(after, /no-such-model/);
   assert.ok(Number(refused!.headers['retry-after']) >= 1);
   const records = (await auditor(`requestId=${refused!.headers['x-request-id']}`)).json().records;
   assert.equal(records.length, 1);
@@ -92,6 +99,19 @@ test('out-of-distribution text is flagged by default and refused where the model
   assert.equal(await batches(), before + 1, 'the batch count does count engine calls');
   const audited = (await auditor('flag=out-of-distribution')).json().records;
   assert.ok(audited.some((r: { status: number }) => r.status === 200) && audited.some((r: { status: number }) => r.status === 400));
+
+  // `record`: the answer is left alone, the verdict goes to the audit log and the metrics only.
+  const quiet = await predict('spam-quiet', emoji);
+  assert.equal(quiet.statusCode, 200);
+  assert.deepEqual(quiet.json().flags, []);
+  const [record] = (await auditor(`requestId=${quiet.headers['x-request-id']}`)).json().records;
+  assert.deepEqual(JSON.parse(record.flags_json), ['out-of-distribution']);
+  const metrics = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+  assert.match(metrics, /^modelgate_out_of_distribution_total\{model="spam-quiet",version="1",action="recorded"\} 1$/m);
+  assert.match(metrics, /^modelgate_out_of_distribution_total\{model="spam-filter",version="1",action="flagged"\} \d+$/m);
+  assert.match(metrics, /^modelgate_out_of_distribution_total\{model="spam-strict",version="1",action="rejected"\} 1$/m);
+  assert.match(metrics, /^modelgate_rejections_total\{plane="inference",reason="out_of_distribution",model="spam-strict",version=""\} 1$/m);
+  assert.doesNotMatch(metrics, /reason="input_constraint",model="spam-strict"/, 'an OOD refusal is not counted as a constraint');
 });
 
 test('the output policy: top1 returns the label and a rounded confidence, no probabilities', async () => {
