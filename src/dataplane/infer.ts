@@ -151,7 +151,8 @@ export function createInfer(deps: InferDeps) {
         endpoint: model,
         model: served.name,
         version: served.version,
-        route: arm,
+        // The arm that answered, and whether a shadow version saw the request too.
+        route: decision?.shadow ? `${arm}+shadow` : arm,
         inputSha256: canonicalInputHash(request.inputs),
         // As received (before normalisation), sampled and redacted, only when the model asks for it.
         ...capturedPayload(deps.payloadCapture?.(served.name), ctx.requestId, request.inputs),

@@ -75,6 +75,13 @@ test('a good canary advances through every step and is promoted to production', 
   assert.ok(events.includes('promote'));
   const after = await traffic(50);
   assert.ok(after.every((r) => r.status === 200 && r.version === '2'));
+  // The audit record of each request says which arm answered it.
+  const records = (await admin('GET', '/admin/audit/records?model=guard&kind=inference&limit=1000')).json().records as { version: string; route: string }[];
+  const pairs = new Set(records.map((r) => `${r.version}:${r.route}`));
+  assert.ok(pairs.has('1:stable') && pairs.has('2:candidate'), [...pairs].join(' '));
+  assert.deepEqual([...pairs].filter((p) => !['1:stable', '2:candidate', '2:primary'].includes(p)), [], 'no version under another arm');
+  const [promoted] = (await admin('GET', `/admin/audit/records?requestId=${after[0].body.requestId}`)).json().records;
+  assert.deepEqual([promoted.version, promoted.route], ['2', 'primary']);
 });
 
 test('a candidate that answers differently is rolled back at once, and then gets no request', async () => {
@@ -112,6 +119,8 @@ test('shadow: a slow and a failing shadow never change what the client sees; agr
     try {
       const answers = await traffic(120);
       assert.ok(answers.every((r) => r.status === 200 && r.version === '2'), 'clients only ever see the primary');
+      const [record] = (await admin('GET', `/admin/audit/records?requestId=${answers[0].body.requestId}`)).json().records;
+      assert.deepEqual([record.version, record.route], ['2', 'primary+shadow'], 'the audit record says the request was mirrored');
       if (shadow === '5') {
         // Every client has its answer while the slow shadow still holds mirrored copies: nobody waited for it.
         const copy = t.server.models.get('guard', '5').batcher;
