@@ -1,5 +1,7 @@
 // Declared input constraints, checked before any request reaches an engine: value ranges, NaN and
-// Infinity, text length, rows per request; and text normalisation against evasion, as asked.
+// Infinity, text length and encoding, rows per request; and text normalisation against evasion, as asked.
+// String.prototype.isWellFormed is in Node 20 but not in the ES2022 library tsconfig targets.
+/// <reference lib="es2024.string" />
 import { errors } from '../errors.ts';
 import type { Tensor } from '../protocol/index.ts';
 import type { InputConstraints } from '../registry/manifest.ts';
@@ -44,6 +46,11 @@ export function applyConstraints(t: Tensor, constraints: InputConstraints | unde
     throw fail(`${t.shape[0]} rows is more than the ${c.maxBatch} allowed per request`);
   }
   if (Array.isArray(t.data)) {
+    // A lone surrogate (a JSON escape such as "\ud800") is text no encoding can carry: the engine
+    // would see U+FFFD or garbage. Checked on the text as sent, before normalisation spends time on it.
+    for (let i = 0; i < t.data.length; i++) {
+      if (!t.data[i].isWellFormed()) throw fail(`element ${i} is not well-formed Unicode: it holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape)`);
+    }
     const data = c.normalize ? t.data.map((s) => normalizeText(s, c.normalize!)) : t.data;
     for (let i = 0; i < data.length; i++) {
       // UTF-16 length bounds the code point count from above, so most texts skip the count.

@@ -78,7 +78,7 @@ test('bad requests get clear 4xx answers over the socket and the server keeps se
   assert.equal(ok.status, 200, 'empty text is answered');
 });
 
-test('odd text through the API: emoji only, control characters, invalid UTF-8 bytes; answered, never a crash', async () => {
+test('odd text through the API: emoji and control characters answered; invalid UTF-8 and lone surrogates refused, never a crash', async () => {
   const cases = ['😀🎉🔥'.repeat(50), '\u0001\u0002\u0003\u0007\u001b[31m'.repeat(40), ''];
   for (const text of cases) {
     const res = await post('/v1/models/spam-filter/predict', { text });
@@ -87,11 +87,19 @@ test('odd text through the API: emoji only, control characters, invalid UTF-8 by
     assert.ok(['ham', 'spam'].includes(body.prediction));
     assert.ok(Number.isFinite(body.confidence));
   }
-  // Bytes that are not UTF-8 inside the JSON string: they arrive as U+FFFD and the model answers.
-  const raw = Buffer.concat([Buffer.from('{"text": "win a prize '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(' now"}')]);
+  // Bytes that are not UTF-8 inside the JSON string: refused before parsing, naming the first bad byte.
+  const prefix = Buffer.from('{"text": "win a prize ');
+  const raw = Buffer.concat([prefix, Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(' now"}')]);
   const res = await fetch(`${mg.url}/v1/models/spam-filter/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${mg.token}` }, body: raw });
-  assert.equal(res.status, 200);
-  assert.ok(['ham', 'spam'].includes((await res.json()).prediction));
+  assert.equal(res.status, 400);
+  assert.deepEqual(await res.json(), { error: `the request body is not valid UTF-8 (first bad byte at offset ${prefix.length}); send JSON encoded as UTF-8` });
+  // A lone surrogate arrives as a JSON escape in a valid UTF-8 body: the text constraints refuse it.
+  const lone = await fetch(`${mg.url}/v1/models/spam-filter/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${mg.token}` }, body: '{"text": "win \\ud800 now"}' });
+  assert.equal(lone.status, 400);
+  assert.match((await lone.json()).error, /^input '\w+': element 0 is not well-formed Unicode: it holds a lone surrogate/);
   const live = await fetch(`${mg.url}/v2/health/live`);
   assert.equal(live.status, 200);
+  const again = await post('/v1/models/spam-filter/predict', { text: 'win a prize now' });
+  assert.equal(again.status, 200, 'the server keeps serving');
+  assert.ok(['ham', 'spam'].includes((await again.json()).prediction));
 });
