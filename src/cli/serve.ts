@@ -1,6 +1,6 @@
 // `modelgate serve`: every setting is a flag here, an environment variable and a config file key.
 import { Command, Option } from 'commander';
-import { envName, flagName, loadConfig, SETTINGS, type Config, type SettingDef, type SettingKey } from '../config/index.ts';
+import { envName, flagName, loadConfig, SECTION_KEYS, SETTINGS, type Config, type SettingDef, type SettingKey } from '../config/index.ts';
 import { createServer } from '../server.ts';
 
 function describe(key: string, def: SettingDef): string {
@@ -29,12 +29,20 @@ export function serveCommand(
     const arg = def.kind.type === 'bool' ? '<true|false>' : `<${def.kind.type === 'enum' ? def.kind.values.join('|') : def.kind.type}>`;
     cmd.addOption(new Option(`${flagName(key)} ${arg}`, describe(key, def)));
   }
+  const secrets = (Object.entries(SETTINGS) as [SettingKey, SettingDef][]).filter(([, d]) => d.secret).map(([k, d]) => `  ${envName(k).padEnd(28)}${d.doc}`);
+  const sections = [...SECTION_KEYS, 'models'].map((k) => envName(k)).join(', ');
   cmd.addHelpText('after', `
-Secrets come only from the environment or files, never from flags:
-  MODELGATE_BOOTSTRAP_TOKEN   admin credential to use instead of generating one (32+ characters)
+Secrets come only from the environment or the config file, never from flags:
+${secrets.join('\n')}
+
+Settings sections (rate limits, extraction, output policy, OOD, drift, feedback, identity, alerts, and
+per-model overrides under "models") live in the config file, or whole as JSON in ${sections}
+(which replace the file's). docs/configuration.md lists them all.
+
+Precedence: flag > environment > config file > default.
 
 Example:
-  modelgate serve --model-repository examples/models --port 8080`);
+  modelgate serve --model-repository examples/models --allow-unsigned true --port 8080`);
   cmd.action(async (opts: Record<string, unknown>) => {
     const flags: Partial<Record<SettingKey, unknown>> = {};
     for (const key of Object.keys(SETTINGS) as SettingKey[]) {
@@ -44,6 +52,7 @@ Example:
     let config = loadConfig({ file: opts.config as string | undefined, flags });
     if (prepare) config = loadConfig({ file: opts.config as string | undefined, flags: { ...(await prepare(config)), ...flags } });
     const server = await createServer(config);
+    for (const warning of config.warnings) server.logger.warn(warning);
     const { inferenceUrl, adminUrl } = await server.listen();
     const cred = server.credential;
     // Told once, on the terminal and not in the log: where the admin credential is, never its value.

@@ -98,6 +98,41 @@ function checkUnknownKeys(fileValues: Record<string, unknown>, file: string): vo
   walk(fileValues, '');
 }
 
+/** Sections (and `models`) can come whole from an environment variable holding their JSON, which
+ * replaces the file's: e.g. MODELGATE_RATE_LIMITS='{"perPrincipal":null}'. */
+const SECTION_ENV_KEYS: readonly string[] = [...SECTION_KEYS, 'models'];
+
+function sectionFromEnv(env: NodeJS.ProcessEnv, key: string): { value: unknown; source: string } | undefined {
+  const name = envName(key);
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  try {
+    return { value: JSON.parse(raw) as unknown, source: `environment variable ${name}` };
+  } catch {
+    // The value is not echoed: a section may hold a secret (a webhook token, an issuer's key).
+    throw invalid(`environment variable ${name} must hold the '${key}' section as JSON; it is not valid JSON`);
+  }
+}
+
+/** MODELGATE_* variables no setting reads: a typo, or Kubernetes service links (see below). */
+function unknownEnvironment(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(['MODELGATE_CONFIG', ...Object.keys(SETTINGS).map(envName), ...SECTION_ENV_KEYS.map(envName)]);
+  const unknown = Object.keys(env).filter((k) => k.startsWith('MODELGATE_') && !known.has(k)).sort();
+  if (unknown.length === 0) return [];
+  const links = unknown.some((k) => /^MODELGATE_(SERVICE_HOST|SERVICE_PORT|PORT_\d+_)/.test(k));
+  return [
+    `environment variables no setting reads, ignored: ${unknown.join(', ')}` +
+      (links ? '; these look like Kubernetes service links of a Service named modelgate (set enableServiceLinks: false in the pod spec)' : ''),
+  ];
+}
+
+/** Kubernetes sets MODELGATE_PORT=tcp://<ip>:<port> for a Service named modelgate. */
+function hint(name: string, raw: unknown): string {
+  return typeof raw === 'string' && /^tcp:\/\//.test(raw)
+    ? ` (${name} looks like a Kubernetes service link of a Service named modelgate: set enableServiceLinks: false in the pod spec)`
+    : '';
+}
+
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -116,7 +151,12 @@ export function loadConfig(options: LoadOptions = {}): Config {
     const found = sources.find(([v]) => v !== undefined);
     let value: unknown = def.default;
     if (found) {
-      value = coerce(key, def, found[0], found[1]);
+      try {
+        value = coerce(key, def, found[0], found[1]);
+      } catch (err) {
+        if (found[0] !== env[envName(key)]) throw err;
+        throw invalid(`${(err as Error).message}${hint(envName(key), found[0])}`);
+      }
       if (PATH_KEYS.has(key) && typeof value === 'string' && !isAbsolute(value)) value = resolve(found[2], value);
       // A list of paths, comma-separated, each relative to where it was written.
       if (key === 'trustedKeys' && typeof value === 'string') value = value.split(',').map((p) => p.trim()).filter(Boolean).map((p) => resolve(found[2], p));
@@ -131,19 +171,23 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (out.modelRepository !== undefined && out.allowUnsigned !== true) {
     throw invalid('modelRepository serves unsigned models: set allowUnsigned=true to accept that (development only), or package the models and use importDir');
   }
-  const models = modelOverridesSchema.safeParse(fileValues.models ?? {});
+  const fromEnv = new Map(SECTION_ENV_KEYS.map((k) => [k, sectionFromEnv(env, k)] as const).filter(([, v]) => v !== undefined));
+  const section = (k: string) => (fromEnv.has(k) ? fromEnv.get(k)!.value : fileValues[k]);
+  const where = (k: string) => fromEnv.get(k)?.source ?? 'config file setting';
+  const models = modelOverridesSchema.safeParse(section('models') ?? {});
   if (!models.success) {
     const issue = models.error.issues[0];
-    throw invalid(`config file setting 'models.${issue.path.join('.')}': ${issue.message}`);
+    throw invalid(`${where('models')} 'models.${issue.path.join('.')}': ${issue.message}`);
   }
   out.models = models.data;
-  const sections = sectionsSchema.safeParse(Object.fromEntries(SECTION_KEYS.map((k) => [k, fileValues[k]])));
+  const sections = sectionsSchema.safeParse(Object.fromEntries(SECTION_KEYS.map((k) => [k, section(k)])));
   if (!sections.success) {
     const issue = sections.error.issues[0];
-    throw invalid(`config file setting '${issue.path.join('.')}': ${issue.message}`);
+    throw invalid(`${where(String(issue.path[0]))} '${issue.path.join('.')}': ${issue.message}`);
   }
   Object.assign(out, sections.data);
   out.configFile = file;
+  out.warnings = unknownEnvironment(env);
   return deepFreeze(out) as unknown as Config;
 }
 

@@ -95,6 +95,8 @@ export interface Config extends Sections {
   runtime: RuntimeConfig;
   models: ModelOverrides;
   configFile?: string;
+  /** Said once at start (the log): environment variables named MODELGATE_* that no setting reads. */
+  warnings: string[];
 }
 
 /** The batching and runtime settings that apply to one model. */

@@ -73,3 +73,27 @@ test('per-model overrides are kept for the model they name', async () => {
   assert.equal(settingsForModel(c, 'spam').runtime.intraOpThreads, 2);
   assert.equal(settingsForModel(c, 'other').batching.maxBatchSize, c.batching.maxBatchSize);
 });
+
+test('a settings section can come whole from its environment variable as JSON, replacing the file\'s', () => {
+  const dir = tempDir();
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ rateLimits: { perPrincipal: { capacity: 10, refillPerSecond: 5 } }, models: { spam: { ood: 'flag' } } }));
+  const fromFile = loadConfig({ file, env: {} });
+  assert.deepEqual(fromFile.rateLimits.perPrincipal, { capacity: 10, refillPerSecond: 5 });
+  const c = loadConfig({ file, env: { MODELGATE_RATE_LIMITS: '{"perPrincipal": null}', MODELGATE_MODELS: '{"spam": {"ood": "reject"}}' } });
+  assert.equal(c.rateLimits.perPrincipal, null);
+  assert.deepEqual(c.rateLimits.perModel, { capacity: 4000, refillPerSecond: 2000 }, 'the rest of the section takes its defaults');
+  assert.equal(c.models.spam.ood, 'reject');
+  assert.throws(() => loadConfig({ env: { MODELGATE_DRIFT: '{"window": ' } }), /environment variable MODELGATE_DRIFT must hold the 'drift' section as JSON; it is not valid JSON/);
+  assert.throws(() => loadConfig({ env: { MODELGATE_RATE_LIMITS: '{"perPrincipal": {"capacity": -1, "refillPerSecond": 1}}' } }), /^.*environment variable MODELGATE_RATE_LIMITS 'rateLimits.perPrincipal.capacity'/);
+  assert.throws(() => loadConfig({ env: { MODELGATE_MODELS: '{"spam": {"batching": {"maxBatchSize": 0}}}' } }), /environment variable MODELGATE_MODELS 'models.spam.batching.maxBatchSize'/);
+});
+
+test('MODELGATE_* variables no setting reads are reported, and Kubernetes service links are named as such', () => {
+  assert.deepEqual(loadConfig({ env: { MODELGATE_PORT: '8080' } }).warnings, []);
+  const typo = loadConfig({ env: { MODELGATE_LOGLEVEL: 'debug' } });
+  assert.deepEqual(typo.warnings, ['environment variables no setting reads, ignored: MODELGATE_LOGLEVEL']);
+  const links = loadConfig({ env: { MODELGATE_SERVICE_HOST: '10.0.0.5', MODELGATE_PORT_8080_TCP_ADDR: '10.0.0.5' } });
+  assert.match(links.warnings[0], /MODELGATE_PORT_8080_TCP_ADDR, MODELGATE_SERVICE_HOST; these look like Kubernetes service links .* enableServiceLinks: false/);
+  assert.throws(() => loadConfig({ env: { MODELGATE_PORT: 'tcp://10.0.0.5:8080' } }), /MODELGATE_PORT: expected an integer .*Kubernetes service link .*enableServiceLinks: false/);
+});
