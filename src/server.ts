@@ -147,7 +147,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   await serving.reconcile();
   if (config.modelRepository) await loadRepository(config.modelRepository, models, settingsFor, logger);
   serving.startPolling(config.registryPollMs);
-  const timers = startPeriodicWork(rollouts, config, logger, parts.extractionControl);
+  const timers = startPeriodicWork(rollouts, config, logger, parts.extractionControl, () => parts.monitors);
   dataplane.markStarted();
 
   const apiKeys = new ApiKeyService(store, { settings: config.identity.apiKeys });
