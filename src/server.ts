@@ -22,14 +22,14 @@ import { ServingController } from './registry/serving.ts';
 import { VersionRegistry } from './registry/versions/index.ts';
 import type { LoadSettings } from './runtime/index.ts';
 import { DatabaseBlobStore, FileBlobStore, openStore, type Store } from './store/index.ts';
-import { AuditLog, auditedPredictions, loadOrCreateAuditSigningKey } from './audit/index.ts';
+import { AuditLog, auditedPredictions, loadOrCreateAuditSigningKey, type JsonValue } from './audit/index.ts';
 import { auditRejections } from './http/rejections.ts';
 import { alertRoutes } from './http/alert-routes.ts';
 import { extractionRoutes } from './http/extraction-routes.ts';
 import { createAlerting, type Alerting } from './monitoring/alerts/index.ts';
 import { alertSources } from './monitoring/alert-signals.ts';
 import { ApiKeyService, createAuthenticator, createJwtVerifier } from './security/identity/index.ts';
-import { RolloutController } from './routing/index.ts';
+import { CONTROLLER_ACTOR, RolloutController } from './routing/index.ts';
 import { endpointRoutes } from './http/endpoint-routes.ts';
 import { feedbackRoutes, monitoringStatusRoutes } from './http/monitoring-routes.ts';
 import { bootstrapAuthenticator, ensureBootstrapCredential, type BootstrapCredential } from './security/index.ts';
@@ -118,6 +118,17 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     prepare: (model, versions) => serving.prepare(model, versions),
     onChange: (change) => {
       logger.info({ endpoint: change.endpoint, action: change.action }, 'endpoint policy changed');
+      // The controller's own decisions (advance, promote, rollback) are audited like an operator's
+      // change is by its route; only the replica that decided sees automatic: true.
+      if (change.automatic) {
+        void audit.record({
+          kind: 'decision', principal: CONTROLLER_ACTOR, endpoint: change.endpoint, model: change.endpoint, flags: ['rollout'],
+          detail: {
+            action: `rollout-${change.action}`, target: change.endpoint, ...(change.reason && { reason: change.reason }),
+            before: JSON.parse(JSON.stringify(change.before)) as JsonValue, after: JSON.parse(JSON.stringify(change.after)) as JsonValue,
+          },
+        }).catch((err: unknown) => logger.error({ err: String(err) }, 'audit of a rollout decision failed'));
+      }
       serving.settle(change.endpoint).catch((err: unknown) => logger.error({ err: String(err) }, 'reconcile after a policy change failed'));
     },
     signals: (endpoint, version) => {

@@ -79,7 +79,7 @@ export async function mutate(
   });
   await reloadEndpoint(core, endpoint, { local: true });
   if (result.after !== undefined) {
-    core.onChange?.({ endpoint, before: result.before ?? null, after: result.after, action: result.action, automatic: result.automatic ?? false });
+    core.onChange?.({ endpoint, before: result.before ?? null, after: result.after, action: result.action, automatic: result.automatic ?? false, reason: result.reason });
   }
   return result;
 }

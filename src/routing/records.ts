@@ -104,4 +104,6 @@ export interface EndpointChange {
   /** 'refresh': a change made elsewhere (another replica) or found at start, seen by refresh(). */
   action: EventAction | 'refresh';
   automatic: boolean;
+  /** Why, as recorded in the rollout history (an automatic decision's analysis verdict). */
+  reason?: string | null;
 }

@@ -32,6 +32,21 @@ function admin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?:
   return t.server.admin.inject({ method, url, payload: payload as object, headers: t.auth });
 }
 
+interface Decision { action: string; reason?: string; before: unknown; after: { kind: string; version?: string } }
+async function decisions(): Promise<Decision[]> {
+  const records = (await admin('GET', '/admin/audit/records?kind=decision&flag=rollout&limit=1000')).json().records as { detail_json: string }[];
+  return records.map((r) => JSON.parse(r.detail_json) as Decision);
+}
+
+async function waitFor<T>(find: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const found = await find();
+    if (found !== undefined) return found;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the awaited audit record never came');
+}
+
 let seq = 0;
 /** One request; x cycles through [0, 1.2) so a flaky candidate fails on about a sixth of them. */
 async function predict(headers: Record<string, string> = {}) {
@@ -82,6 +97,15 @@ test('a good canary advances through every step and is promoted to production', 
   assert.deepEqual([...pairs].filter((p) => !['1:stable', '2:candidate', '2:primary'].includes(p)), [], 'no version under another arm');
   const [promoted] = (await admin('GET', `/admin/audit/records?requestId=${after[0].body.requestId}`)).json().records;
   assert.deepEqual([promoted.version, promoted.route], ['2', 'primary']);
+  // The controller's own decisions are in the audit log, with their reasons (written as they are made,
+  // without holding the tick: wait for the promotion's record).
+  await waitFor(async () => (await decisions()).find((d) => d.action === 'rollout-promote'));
+  const made = (await admin('GET', '/admin/audit/records?kind=decision&flag=rollout')).json().records as { principal: string; endpoint: string }[];
+  assert.ok(made.every((d) => d.principal === 'rollout-controller' && d.endpoint === 'guard'));
+  const actions = await decisions();
+  assert.deepEqual([...new Set(actions.map((a) => a.action))].sort(), ['rollout-advance', 'rollout-promote']);
+  assert.ok(actions.every((a) => /analysis passed/.test(a.reason ?? '')), JSON.stringify(actions[0]));
+  assert.deepEqual(actions.at(-1)?.after, { kind: 'single', version: '2' });
 });
 
 test('a candidate that answers differently is rolled back at once, and then gets no request', async () => {
@@ -89,6 +113,11 @@ test('a candidate that answers differently is rolled back at once, and then gets
   assert.equal(await driveCanary(), 'rolled_back');
   const rollback = (await admin('GET', '/admin/endpoints/guard/history')).json().events.find((e: { action: string }) => e.action === 'rollback');
   assert.match(rollback.reason, /disagree|label/i);
+  // The decision is audited as the controller makes it, without holding the tick: wait for the record.
+  const rolledBack = await waitFor(async () => (await decisions()).find((d) => d.action === 'rollout-rollback'));
+  assert.equal(rolledBack?.reason, rollback.reason, 'the audit log holds the rollback with the same reason');
+  assert.equal(rolledBack.after.kind, 'single');
+  assert.notEqual(rolledBack.after.version, '3', 'back on the stable version');
   const after = await traffic(500);
   assert.deepEqual([...new Set(after.map((r) => r.version))], ['2'], 'no request reaches the rolled-back candidate');
 });
