@@ -87,7 +87,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     : undefined;
   const audit: AuditSink = { record: (e) => (auditLog ? auditLog.append(e) : Promise.resolve()) };
   const parts = buildSafeguards(config, () => metrics, logger, audit, store);
-  const metrics = createMetrics(models, () => parts.monitors);
+  const metrics = createMetrics(models, () => parts.monitors, () => auditLog?.stats());
   // Levels other replicas stored (or this one before a restart) hold from the first request.
   await parts.extractionControl?.sync();
   // With PostgreSQL, package bytes live in the database too, so replicas need no shared volume; blobs

@@ -19,9 +19,31 @@ export interface Metrics {
   rejected(plane: 'inference' | 'admin', reason: string, model?: string, version?: string): void;
 }
 
-export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors | undefined): Metrics {
+/** What the metrics read of the audit writer (AuditLog.stats()). */
+export interface AuditCounts {
+  appended: number;
+  failedFlushes: number;
+}
+
+export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors | undefined, audit?: () => AuditCounts | undefined): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'modelgate_' });
+  // The writer keeps monotonic counts; each scrape copies them (a counter reset then raised to the count).
+  const auditCounter = (name: string, help: string, read: (c: AuditCounts) => number) =>
+    new Counter({
+      name, help, registers: [registry],
+      collect() {
+        const counts = audit?.();
+        this.reset();
+        if (counts) this.inc(read(counts));
+      },
+    });
+  auditCounter('modelgate_audit_records_total', 'Audit records this process committed', (c) => c.appended);
+  auditCounter(
+    'modelgate_audit_write_failures_total',
+    'Audit batches this process could not commit; their requests were refused (503 or 500), not answered',
+    (c) => c.failedFlushes,
+  );
   const requests = new Counter({
     name: 'modelgate_inference_requests_total',
     help: 'Inference requests that reached a model, by outcome code (OK or an MG_ error code)',

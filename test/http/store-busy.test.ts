@@ -82,6 +82,10 @@ test('the audit chain locked by another replica: inference is not answered witho
   const res = await infer();
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(res.json().outputs[0].data, [2, 3, 4]);
+  const metrics = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+  assert.match(metrics, /^modelgate_audit_write_failures_total \d+$/m);
+  assert.ok(Number(/^modelgate_audit_write_failures_total (\d+)$/m.exec(metrics)![1]) >= 1, 'the refused write is counted');
+  assert.ok(Number(/^modelgate_audit_records_total (\d+)$/m.exec(metrics)![1]) >= 2);
   const records = await holder.db.selectFrom('audit_records').select(['kind', 'status']).where('seq', '>', before).execute();
   assert.deepEqual(records.filter((r) => r.status === 200).map((r) => r.kind), ['inference'], 'the answered request has its record');
 });
