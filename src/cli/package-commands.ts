@@ -1,12 +1,22 @@
 // `modelgate keygen | package | verify`: make a signing key, build a signed (optionally encrypted)
 // package, and check one naming exactly what is wrong. See docs/packages.md.
 import { Command } from 'commander';
+import { userInfo } from 'node:os';
 import { ModelGateError } from '../errors.ts';
 import {
   buildPackageFile, loadTrustStore, readEncryptionKey, readPackageFile, verifyPackage, writeSigningKeyPair,
 } from '../registry/package/index.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The OS user building the package; a container user with no passwd entry falls back to $USER. */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return process.env.USER ?? process.env.LOGNAME;
+  }
+}
 
 export function keygenCommand(): Command {
   return new Command('keygen')
@@ -31,14 +41,19 @@ export function packageCommand(): Command {
     .option('--encrypt-key-file <file>', 'encrypt the model with this AES-256 key (32 raw bytes, hex or base64)')
     .option('--encrypt-key-env <VAR>', 'encrypt the model with the AES-256 key in this environment variable')
     .option('--encrypt-key-id <id>', 'name of the encryption key, recorded in the manifest (required when encrypting)')
+    .option('--author <name>', "who built it, recorded in the manifest (default: the manifest's author, else the OS user name)")
+    .option('--created-at <time>', "creation time, ISO-8601 (default: the manifest's createdAt, else now); fix it for reproducible builds")
     .option('--force', 'replace an existing output file')
-    .action(async (o: { model: string; manifest: string; key: string; out: string; file: string[]; encryptKeyFile?: string; encryptKeyEnv?: string; encryptKeyId?: string; force?: boolean }) => {
+    .action(async (o: { model: string; manifest: string; key: string; out: string; file: string[]; encryptKeyFile?: string; encryptKeyEnv?: string; encryptKeyId?: string; author?: string; createdAt?: string; force?: boolean }) => {
       const built = await buildPackageFile({
         modelPath: o.model, manifestPath: o.manifest, keyPath: o.key, outPath: o.out, extraFilePaths: o.file,
         encryptKeyFile: o.encryptKeyFile, encryptKeyEnv: o.encryptKeyEnv, encryptKeyId: o.encryptKeyId, force: o.force,
+        provenance: { author: o.author, createdAt: o.createdAt },
+        provenanceDefaults: { author: osUser(), createdAt: new Date().toISOString() },
       });
       const m = built.manifest;
-      process.stdout.write(`wrote ${built.outPath}: ${m.name} version ${m.version}, signed by ${built.signerKeyId}${m.encryption ? `, model encrypted with key '${m.encryption.keyId}'` : ''}\nsha256 ${built.packageSha256}\n`);
+      process.stdout.write(`wrote ${built.outPath}: ${m.name} version ${m.version}, signed by ${built.signerKeyId}${m.encryption ? `, model encrypted with key '${m.encryption.keyId}'` : ''}\n`);
+      process.stdout.write(`built by ${m.author ?? 'unknown'} at ${m.createdAt ?? 'unknown'}\nsha256 ${built.packageSha256}\n`);
     });
 }
 

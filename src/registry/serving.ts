@@ -10,6 +10,7 @@ import { ModelGateError } from '../errors.ts';
 import { loadVersion, type LoadSettings } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ModelSet } from './model-set.ts';
+import { reportRefusal, type RefusalAudit } from './refusals.ts';
 import { openPackage, PACKAGE_EXTENSION, type TrustStore } from './package/index.ts';
 import type { VersionRegistry } from './versions/index.ts';
 
@@ -23,6 +24,8 @@ export interface ServingDeps {
   logger: Logger;
   /** A package refused at load or import (invalid, bad signature, undecryptable), by catalog code. */
   onRefused?: (code: string) => void;
+  /** Where those refusals are audited, as 'rejected' records like a refused upload. */
+  audit?: RefusalAudit;
   /** Versions other capabilities need loaded, e.g. the candidates of running rollouts. */
   extraVersions?: () => Promise<{ model: string; version: string }[]>;
 }
@@ -102,8 +105,8 @@ export class ServingController {
         report.loaded.push(key(w.name, w.version));
         logger.info({ model: w.name, version: w.version, signer: opened.signerKeyId }, 'model version loaded');
       } catch (err) {
-        const reason = err instanceof ModelGateError ? err.message : 'cannot be loaded';
-        if (err instanceof ModelGateError) this.deps.onRefused?.(err.code);
+        const where = { action: 'load', target: key(w.name, w.version), principal: null, model: w.name, version: w.version } as const;
+        const reason = await reportRefusal(this.deps, err, where, 'cannot be loaded');
         this.failedDigests.set(v.packageSha256, reason);
         models.recordFailure({ name: w.name, version: w.version, reason });
         report.failed.push({ name: w.name, version: w.version, reason });
@@ -179,8 +182,7 @@ export class ServingController {
         if (!model.productionVersion) await this.deps.registry.promote(version.name, version.version, actor, 'first version imported at start');
         imported.push(key(version.name, version.version));
       } catch (err) {
-        const reason = err instanceof ModelGateError ? err.message : 'cannot be read';
-        if (err instanceof ModelGateError) this.deps.onRefused?.(err.code);
+        const reason = await reportRefusal(this.deps, err, { action: 'import', target: file, principal: actor }, 'cannot be read');
         this.deps.models.recordFailure({ name: file, reason });
         this.deps.logger.error({ file }, `package not imported: ${reason}`);
       }

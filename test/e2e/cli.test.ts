@@ -1,9 +1,11 @@
 // The command line against a running server, as an operator would use it: package, verify,
-// upload, promote, roll back, run and abort a canary, read histories, verify the audit log.
+// upload, promote, roll back, run and abort a canary, alias, load, unload, archive, delete, read
+// histories, verify the audit log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../fixtures/server.ts';
 import { startModelgate, type Running } from './process.ts';
@@ -52,6 +54,9 @@ test('package, verify and upload a second version, then promote and roll back', 
   assert.equal(json(cli('models', 'spam-filter')).productionVersion, '2');
   const described = json(cli('models', 'spam-filter', '2'));
   assert.deepEqual([described.version, described.stage, described.manifest.labels], ['2', 'production', ['ham', 'spam']]);
+  // Built by `modelgate package`, so it says who and when (the committed example manifest does not).
+  assert.equal(described.manifest.author, userInfo().username);
+  assert.ok(Date.parse(described.manifest.createdAt) > Date.parse('2026-01-01'), described.manifest.createdAt);
   assert.match(described.packageSha256, /^[0-9a-f]{64}$/);
   assert.equal(json(cli('rollback', 'spam-filter', '--reason', 'cli test')).version.version, '1');
   const history = json(cli('history', 'spam-filter')).history.map((h: { action: string }) => h.action);
@@ -79,6 +84,51 @@ test('errors are one clear line and a non-zero exit, never a stack', () => {
   const unreachable = spawnSync(process.execPath, ['bin/modelgate.js', 'models', '--admin-url', 'http://127.0.0.1:1'], { encoding: 'utf8', env: { ...process.env, MODELGATE_TOKEN: 'x' } });
   assert.match(unreachable.stderr, /cannot reach the admin plane at http:\/\/127.0.0.1:1/);
   assert.doesNotMatch(missing.err + badPolicy.err + unreachable.stderr, /at .*\.ts:\d+/);
+});
+
+test('alias, load, unload, archive and delete a version from the CLI, each refused while it must be', () => {
+  const version2 = () => json(cli('models', 'spam-filter')).versions.find((v: { version: string }) => v.version === '2');
+  assert.deepEqual(json(cli('alias', 'spam-filter', 'staging', '2', '--reason', 'qa')).version.aliases, ['staging']);
+  assert.match(cli('alias', 'spam-filter', 'staging').err, /give the version the alias should point at, or --remove/);
+  assert.equal(cli('load', 'spam-filter', '2').code, 0);
+  assert.equal(version2().loaded, true);
+  const busy = cli('delete', 'spam-filter', '2');
+  assert.equal(busy.code, 2);
+  assert.match(busy.err, /^modelgate: 409: .*is serving traffic/);
+  assert.deepEqual(json(cli('unload', 'spam-filter', '2')).serving.unloaded, ['spam-filter@2']);
+  assert.equal(version2().loaded, false);
+  assert.match(cli('archive', 'spam-filter', '2').err, /409: .*alias 'staging'/);
+  assert.match(cli('delete', 'spam-filter', '2').err, /409: .*alias 'staging'/);
+  assert.equal(cli('alias', 'spam-filter', 'staging', '--remove').code, 0);
+  assert.deepEqual(json(cli('models', 'spam-filter')).aliases, { production: '1' });
+  assert.equal(json(cli('archive', 'spam-filter', '2', '--reason', 'superseded')).version.stage, 'archived');
+  assert.deepEqual(json(cli('delete', 'spam-filter', '2')), { blobRemoved: true });
+  assert.deepEqual(json(cli('models', 'spam-filter')).versions.map((v: { version: string }) => v.version), ['1']);
+  const history = json(cli('history', 'spam-filter')).history.map((h: { action: string }) => h.action);
+  assert.deepEqual(history.slice(-4), ['set-alias', 'remove-alias', 'archive', 'delete']);
+});
+
+test('a version assigned to be served whose load failed is not deleted until unloaded', () => {
+  // Bytes that are no ONNX graph: the package verifies (it is signed) but the engine cannot load it.
+  writeFileSync(join(work, 'broken.onnx'), 'not an onnx graph');
+  writeFileSync(join(work, 'broken.json'), JSON.stringify({ name: 'broken', version: '1', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }] }));
+  const pkg = join(work, 'broken-1.mgpkg');
+  const key = join(mg.dataDir, 'keys', 'quickstart-signing.key');
+  assert.equal(cli('package', '--model', join(work, 'broken.onnx'), '--manifest', join(work, 'broken.json'), '--key', key, '--out', pkg, '--author', 'ci-bot').code, 0);
+  assert.equal(json(cli('upload', pkg)).version.manifest.author, 'ci-bot');
+  const load = json(cli('load', 'broken', '1'));
+  assert.deepEqual(load.serving.failed.map((f: { name: string; version: string }) => `${f.name}@${f.version}`), ['broken@1']);
+  const refused = cli('delete', 'broken', '1');
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /^modelgate: 409: model 'broken' version '1' is assigned to be served .*modelgate unload broken 1/);
+  // The load refusal is in the audit log like the refused delete request after it.
+  const exported = cli('audit', 'export', '--data-dir', mg.dataDir, '--model', 'broken', '--kind', 'rejected');
+  assert.equal(exported.code, 0, exported.err);
+  const details = exported.out.trim().split('\n').map((line) => JSON.parse(JSON.parse(line).detail_json));
+  assert.deepEqual(details.map((d) => d.code), ['MG_PACKAGE_INVALID', 'MG_CONFLICT']);
+  assert.deepEqual([details[0].action, details[0].target], ['load', 'broken@1']);
+  assert.equal(cli('unload', 'broken', '1').code, 0);
+  assert.deepEqual(json(cli('delete', 'broken', '1')), { blobRemoved: true });
 });
 
 test('the audit log of everything above verifies from the command line', () => {

@@ -115,6 +115,17 @@ export interface BuildPackageFileOptions {
   /** Replace an existing output file. */
   force?: boolean;
   environment?: NodeJS.ProcessEnv;
+  /** Replaces the manifest's author / createdAt (modelgate package --author, --created-at). */
+  provenance?: Provenance;
+  /** Fills the manifest's author / createdAt where it has none (modelgate package: the OS user,
+   * now). Left out by callers that need reproducible bytes. */
+  provenanceDefaults?: Provenance;
+}
+
+/** Who built a package and when (ISO-8601 with an offset), as recorded in its manifest. */
+export interface Provenance {
+  author?: string;
+  createdAt?: string;
 }
 
 /** File-level form of buildPackage for the CLI: reads the inputs, writes the package (0644). */
@@ -125,6 +136,7 @@ export async function buildPackageFile(options: BuildPackageFileOptions): Promis
   } catch (err) {
     throw new ModelGateError('MG_PACKAGE_INVALID', `manifest file ${options.manifestPath} is not readable JSON`, { cause: err });
   }
+  manifest = withProvenance(manifest, options);
   const encryption = await resolveEncryption(options);
   const extraFiles = new Map<string, Buffer>();
   for (const path of options.extraFilePaths ?? []) {
@@ -141,6 +153,13 @@ export async function buildPackageFile(options: BuildPackageFileOptions): Promis
   });
   await writeNewFile(options.outPath, built.bytes, 0o644, options.force === true);
   return { ...built, outPath: options.outPath };
+}
+
+function withProvenance(manifest: unknown, options: BuildPackageFileOptions): unknown {
+  // Anything but an object is left for parseManifest to name.
+  if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) return manifest;
+  const defined = (p: Provenance = {}) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
+  return { ...defined(options.provenanceDefaults), ...manifest, ...defined(options.provenance) };
 }
 
 async function resolveEncryption(options: BuildPackageFileOptions): Promise<PackageEncryption | undefined> {

@@ -15,7 +15,7 @@ export {
 } from './encryption.ts';
 export {
   buildPackage, buildPackageFile,
-  type BuildPackageFileOptions, type BuildPackageOptions, type BuiltPackage, type PackageEncryption,
+  type BuildPackageFileOptions, type BuildPackageOptions, type BuiltPackage, type PackageEncryption, type Provenance,
 } from './build.ts';
 export type { CheckStatus, OpenPackageOptions, PackageCheck } from './inspect.ts';
 export { openPackage, readPackageFile, verifyPackage, type OpenedPackage, type VerifyReport } from './open.ts';

@@ -1,9 +1,10 @@
 // Retiring versions: archive keeps the record and the package but takes the version out of
 // aliases and rollback; delete removes the record and, when no other version shares the package,
-// its blob. Both refuse while the version is still pointed at.
+// its blob. Both refuse while the version is still pointed at; delete also while it is assigned to
+// be served (served_versions, migration 3).
 import { collectBlob } from './blobs.ts';
 import { readVersion } from './aliases.ts';
-import { aliasesOfVersion, checkActor, conflict, lockModel, recordChange, setStage, versionRow, type RegistryContext } from './rows.ts';
+import { aliasesOfVersion, checkActor, conflict, lockModel, recordChange, setStage, versionRow, type Db, type RegistryContext } from './rows.ts';
 import type { DeleteOptions, ModelVersion } from './types.ts';
 
 export async function archive(ctx: RegistryContext, name: string, version: string, actor: string, reason?: string): Promise<ModelVersion> {
@@ -43,6 +44,11 @@ export async function deleteVersion(ctx: RegistryContext, name: string, version:
     if (aliases.length > 0) {
       throw conflict(`model '${name}' version '${version}' is the target of alias ${aliases.map((a) => `'${a}'`).join(', ')}; move or remove it first`);
     }
+    // Loaded with `load` but not in memory here (its load failed, or another replica serves it):
+    // the row would keep every replica trying to serve it, and its foreign key blocks the delete.
+    if (await isAssigned(trx, name, version)) {
+      throw conflict(`model '${name}' version '${version}' is assigned to be served (it was loaded with 'load'); unload it first: modelgate unload ${name} ${version}, or POST /admin/models/${name}/versions/${version}/unload`);
+    }
     await trx.deleteFrom('model_versions').where('model_name', '=', name).where('version', '=', version).execute();
     const at = ctx.now().toISOString();
     await recordChange(trx, {
@@ -52,4 +58,9 @@ export async function deleteVersion(ctx: RegistryContext, name: string, version:
     return row.package_sha256;
   });
   return { blobRemoved: await collectBlob(ctx, sha) };
+}
+
+async function isAssigned(db: Db, name: string, version: string): Promise<boolean> {
+  const row = await db.selectFrom('served_versions').select('version').where('model_name', '=', name).where('version', '=', version).executeTakeFirst();
+  return row !== undefined;
 }

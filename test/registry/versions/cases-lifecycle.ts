@@ -1,4 +1,5 @@
-// Registry contract, part 3: archive and delete refusals, blob removal, and the history record.
+// Registry contract, part 3: archive and delete refusals (aliased, serving, assigned to be served),
+// blob removal, and the history record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { GetHarness } from './contract.ts';
@@ -44,6 +45,23 @@ export function lifecycleCases(get: GetHarness): void {
     await assert.rejects(h.registry.getVersion(name, '2'), { code: 'MG_VERSION_NOT_FOUND' });
     await assert.rejects(h.registry.packageBytes(name, '2'), { code: 'MG_VERSION_NOT_FOUND' });
     assert.deepEqual((await h.registry.getModel(name)).versions, ['1']);
+  });
+
+  test('delete: refused with a conflict while assigned to be served, even when not loaded here', async () => {
+    const h = get();
+    const name = freshModel('assigned');
+    await registerAll(h, name, ['1', '2']);
+    await h.registry.promote(name, '1', 'carol');
+    // What `load` writes; the version is not in memory (isServing says no), as after a failed load.
+    await h.store.db.insertInto('served_versions').values({ model_name: name, version: '2', loaded_at: new Date().toISOString(), loaded_by: 'erin' }).execute();
+    await assert.rejects(h.registry.delete(name, '2', 'erin', notServing), {
+      code: 'MG_CONFLICT',
+      message: new RegExp(`version '2' is assigned to be served .*modelgate unload ${name} 2`),
+    });
+    assert.equal((await h.registry.getVersion(name, '2')).version, '2');
+    assert.deepEqual((await h.registry.history(name)).map((e) => e.action), ['register', 'register', 'promote']);
+    await h.store.db.deleteFrom('served_versions').where('model_name', '=', name).execute();
+    assert.deepEqual(await h.registry.delete(name, '2', 'erin', notServing), { blobRemoved: true });
   });
 
   test('delete keeps a blob another version still uses', async () => {
