@@ -146,7 +146,12 @@ export function createSafeguards(deps: SafeguardDeps) {
       }
       if (!scoring || !monitor.ood || !out.features) return out;
       const reasons = new Set<string>();
-      for (const row of out.features) for (const r of monitor.ood.scoreRow(row).reasons) reasons.add(r);
+      for (const row of out.features) {
+        const found = monitor.ood.scoreRow(row).reasons;
+        for (const r of found) reasons.add(r);
+        monitor.oodCounts.scored++;
+        if (found.length > 0) monitor.oodCounts.out++;
+      }
       if (reasons.size === 0) return out;
       deps.events?.onOod?.(v, [...reasons], mode);
       if (mode === 'reject') {

@@ -5,21 +5,23 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeSigner, packageOf, trusting } from '../fixtures/packages.ts';
+import { makeSigner, packageOf, trusting, type Signer } from '../fixtures/packages.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 import { loadSplit, randomBagAttacker, wordList, benignClient } from '../security/extraction/attack-kit.ts';
 
 const MODEL = readFileSync('examples/models/spam-filter/1/model.onnx');
 const MANIFEST = JSON.parse(readFileSync('examples/models/spam-filter/1/manifest.json', 'utf8'));
 let t: TestServer;
+let signer: Signer;
 const keys: Record<string, string> = {};
 
 before(async () => {
-  const signer = makeSigner();
+  signer = makeSigner();
   const config = join(tempDir(), 'modelgate.json');
   writeFileSync(config, JSON.stringify({
     rateLimits: { perPrincipal: null, perModel: null, feedbackPerPrincipal: { capacity: 4, refillPerSecond: 0.01 }, overrides: { models: { 'spam-limited': { capacity: 5, refillPerSecond: 0.01 } } } },
     models: { 'spam-strict': { ood: 'reject', outputPolicy: { mode: 'top1', decimals: 1 } }, 'spam-quiet': { ood: 'record' } },
+    ood: { canaryMinRows: 20 },
   }));
   t = await testServer(undefined, trusting(signer), config);
   for (const name of ['spam-filter', 'spam-strict', 'spam-limited', 'spam-quiet']) {
@@ -112,6 +114,25 @@ test('out-of-distribution text is flagged by default and refused where the model
   assert.match(metrics, /^modelgate_out_of_distribution_total\{model="spam-strict",version="1",action="rejected"\} 1$/m);
   assert.match(metrics, /^modelgate_rejections_total\{plane="inference",reason="out_of_distribution",model="spam-strict",version=""\} 1$/m);
   assert.doesNotMatch(metrics, /reason="input_constraint",model="spam-strict"/, 'an OOD refusal is not counted as a constraint');
+});
+
+test('a canary whose traffic is out of distribution fails on the security signal and is rolled back', async () => {
+  for (const version of ['1', '2']) {
+    const pkg = await packageOf(signer, MODEL, { ...MANIFEST, name: 'spam-canary', version });
+    assert.equal((await t.server.admin.inject({ method: 'POST', url: '/admin/packages', payload: pkg, headers: { ...t.auth, 'content-type': 'application/octet-stream' } })).statusCode, 201);
+  }
+  await t.server.admin.inject({ method: 'POST', url: '/admin/models/spam-canary/versions/1/promote', payload: {}, headers: t.auth });
+  const config = { steps: [50, 100], bakeMs: 0, minRequests: 20, thresholds: { maxP99Ratio: 1000, minP99DeltaMs: 60_000 } };
+  const started = await t.server.admin.inject({ method: 'POST', url: '/admin/endpoints/spam-canary/canary', payload: { candidate: '2', config }, headers: t.auth });
+  assert.equal(started.statusCode, 200, started.body);
+  // Both versions answer the same, without errors: only the inputs are odd.
+  for (let i = 0; i < 100; i++) assert.equal((await predict('spam-canary', `${'😀🎉🔥'.repeat(20)} ${i}`)).statusCode, 200);
+  const [r] = (await t.server.rollouts.tick()).filter((x) => x.endpoint === 'spam-canary');
+  assert.equal(r.decision, 'rollback', r.reason);
+  assert.match(r.reason, /a security detector flags traffic to the candidate/);
+  assert.equal(r.analysis?.signals.security, true);
+  const status = (await t.server.admin.inject({ method: 'GET', url: '/admin/endpoints/spam-canary', headers: t.auth })).json();
+  assert.deepEqual(status.policy, { kind: 'single', version: '1' });
 });
 
 test('the output policy: top1 returns the label and a rounded confidence, no probabilities', async () => {
