@@ -39,7 +39,7 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
   const { registry, serving, models } = deps;
   const view = (v: ModelVersion) => ({ ...v, loaded: models.isLoaded(v.name, v.version) });
   /** Every change is an audit record: who, what, on which version, why, and what it led to. */
-  const recorded = async <T>(req: Req | FastifyRequest, action: string, target: { model: string; version?: string }, result: T, after?: JsonValue): Promise<T> => {
+  const recorded = async <T>(req: Req | FastifyRequest, action: string, target: { model: string; version?: string }, result: T, after?: JsonValue, before?: JsonValue): Promise<T> => {
     const body = (req.body ?? {}) as { reason?: unknown };
     await deps.audit?.record({
       kind: 'admin',
@@ -48,11 +48,21 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
       model: target.model,
       version: target.version ?? null,
       status: 200,
-      detail: { action, target: target.version ? `${target.model}@${target.version}` : target.model, ...(typeof body.reason === 'string' && { reason: body.reason }), ...(after !== undefined && { after }) },
+      detail: {
+        action, target: target.version ? `${target.model}@${target.version}` : target.model, ...(typeof body.reason === 'string' && { reason: body.reason }),
+        ...(before !== undefined && { before }), ...(after !== undefined && { after }),
+      },
     });
     return result;
   };
   const servingSummary = (r: { loaded: string[]; unloaded: string[] }): JsonValue => ({ loaded: r.loaded, unloaded: r.unloaded });
+  /** Which version is in production and where the aliases point: what a promotion, rollback or alias
+   * change moves, recorded before and after it. */
+  const pointers = async (model: string): Promise<{ productionVersion: string | null; aliases: Record<string, string> }> => {
+    const m = await registry.getModel(model);
+    return { productionVersion: m.productionVersion, aliases: { ...m.aliases } };
+  };
+  const moved = async (model: string, report: { loaded: string[]; unloaded: string[] }): Promise<JsonValue> => ({ ...(await pointers(model)), loaded: report.loaded, unloaded: report.unloaded });
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: deps.maxPackageBytes }, (_req, body, done) => done(null, body));
 
@@ -104,15 +114,17 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
   const change = { schema: { params: params('model', 'version'), body: reasonBody, response: responses } };
   app.post('/admin/models/:model/versions/:version/promote', change, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
+    const before = await pointers(req.params.model);
     const version = await registry.promote(req.params.model, req.params.version, actor(req), reasonOf(req));
     const report = await serving.reconcile();
-    return recorded(req, 'promote', req.params, { version: view(version), serving: report }, servingSummary(report));
+    return recorded(req, 'promote', req.params, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.post('/admin/models/:model/rollback', { schema: { params: params('model'), body: reasonBody, response: responses } }, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
+    const before = await pointers(req.params.model);
     const version = await registry.rollback(req.params.model, actor(req), reasonOf(req));
     const report = await serving.reconcile();
-    return recorded(req, 'rollback', { model: req.params.model, version: version.version }, { version: view(version), serving: report }, servingSummary(report));
+    return recorded(req, 'rollback', { model: req.params.model, version: version.version }, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.post('/admin/models/:model/versions/:version/archive', change, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
@@ -139,14 +151,16 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
   const aliasBody = { type: 'object', required: ['version'], properties: { version: NAME, reason: { type: 'string', maxLength: 1000 } }, additionalProperties: false };
   app.put('/admin/models/:model/aliases/:alias', { schema: { params: params('model', 'alias'), body: aliasBody, response: responses } }, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
+    const before = await pointers(req.params.model);
     const version = await registry.setAlias(req.params.model, req.params.alias, req.body!.version!, actor(req), reasonOf(req));
     const report = await serving.reconcile();
-    return recorded(req, `set-alias ${req.params.alias}`, { model: req.params.model, version: version.version }, { version: view(version), serving: report }, servingSummary(report));
+    return recorded(req, `set-alias ${req.params.alias}`, { model: req.params.model, version: version.version }, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.delete('/admin/models/:model/aliases/:alias', { schema: { params: params('model', 'alias'), response: responses } }, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
+    const before = await pointers(req.params.model);
     await registry.removeAlias(req.params.model, req.params.alias, actor(req));
     const report = await serving.reconcile();
-    return recorded(req, `remove-alias ${req.params.alias}`, { model: req.params.model }, { serving: report }, servingSummary(report));
+    return recorded(req, `remove-alias ${req.params.alias}`, { model: req.params.model }, { serving: report }, await moved(req.params.model, report), before);
   });
 }

@@ -19,10 +19,12 @@ export function endpointRoutes(rollouts: RolloutController, audit?: AuditSink) {
   return (app: FastifyInstance): void => {
     const change = async <T>(req: R, action: string, work: () => Promise<T>): Promise<{ result: T }> => {
       authorize(req.principal, 'deploy', req.params.name);
+      // The policy in force before the change (null: the endpoint did not exist), as this replica has it.
+      const before = JSON.parse(JSON.stringify(rollouts.policyOf(req.params.name) ?? null)) as JsonValue;
       const result = await work();
       await audit?.record({
         kind: 'admin', requestId: req.id, principal: req.principal.id, endpoint: req.params.name, model: req.params.name, status: 200,
-        detail: { action, target: req.params.name, ...(req.body?.reason && { reason: req.body.reason }), after: JSON.parse(JSON.stringify(result ?? null)) as JsonValue },
+        detail: { action, target: req.params.name, ...(req.body?.reason && { reason: req.body.reason }), before, after: JSON.parse(JSON.stringify(result ?? null)) as JsonValue },
       });
       return { result };
     };

@@ -141,7 +141,16 @@ test('blue/green: one switch moves all traffic, switching back is instant', asyn
 });
 
 test('shadow: a slow and a failing shadow never change what the client sees; agreement and errors are recorded', async () => {
-  await admin('PUT', '/admin/endpoints/guard', { policy: { kind: 'single', version: '2' } });
+  const before = (await admin('GET', '/admin/endpoints/guard')).json().policy;
+  await admin('PUT', '/admin/endpoints/guard', { policy: { kind: 'single', version: '2' }, reason: 'pin 2' });
+  // The admin record holds the policy before and after the change.
+  const admins = (await admin('GET', '/admin/audit/records?kind=admin&limit=1000')).json().records as { detail_json: string }[];
+  const setPolicy = admins.map((r) => JSON.parse(r.detail_json)).filter((d) => d.action === 'set-policy').at(-1);
+  assert.deepEqual([setPolicy.before, setPolicy.after, setPolicy.reason], [before, { kind: 'single', version: '2' }, 'pin 2']);
+  // And a promotion's record, the production version before and after it (the setup promoted 1).
+  const promotion = admins.map((r) => JSON.parse(r.detail_json)).find((d) => d.action === 'promote' && d.target === 'guard@1');
+  assert.equal(promotion.before.productionVersion, null);
+  assert.equal(promotion.after.productionVersion, '1');
   for (const shadow of ['5', '4']) {
     const started = await admin('POST', '/admin/endpoints/guard/shadow', { shadow, sampleRate: 1 });
     assert.equal(started.statusCode, 200, started.body);
