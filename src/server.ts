@@ -8,7 +8,7 @@ import { loadTls } from './http/tls.ts';
 import { loadRepository } from './assembly/repository.ts';
 import { buildSafeguards } from './assembly/safeguards.ts';
 import { auditHealth, storeCheck } from './assembly/health.ts';
-import { startPeriodicWork } from './assembly/timers.ts';
+import { startPeriodicWork, startRetention } from './assembly/timers.ts';
 import { settingsForModel, type Config } from './config/index.ts';
 import { createDataplane, type AuditSink, type Dataplane } from './dataplane/index.ts';
 import { oodAlarm, type VersionMonitors } from './monitoring/version-monitors.ts';
@@ -158,7 +158,11 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   await serving.reconcile();
   if (config.modelRepository) await loadRepository(config.modelRepository, models, settingsFor, logger);
   serving.startPolling(config.registryPollMs);
-  const timers = startPeriodicWork(rollouts, config, logger, parts.extractionControl, () => parts.monitors);
+  const archiveDir = config.auditArchiveDir ?? join(config.dataDir, 'audit-archive');
+  const timers = [
+    ...startPeriodicWork(rollouts, config, logger, parts.extractionControl, () => parts.monitors),
+    ...startRetention(config, store, auditKey.publicKey, archiveDir, logger),
+  ];
   dataplane.markStarted();
 
   const apiKeys = new ApiKeyService(store, { settings: config.identity.apiKeys });
@@ -206,7 +210,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
       ],
       maxPackageBytes: config.maxPackageBytes,
       onRefused: (code: string) => metrics.safeguards.packageRefused(code),
-      auditing: { store, publicKey: auditKey.publicKey, archiveDir: join(config.dataDir, 'audit-archive') },
+      auditing: { store, publicKey: auditKey.publicKey, archiveDir },
     },
     { ...appOptions, onRejected: auditRejections(audit, 'admin', (reason, model, version) => metrics.rejected('admin', reason, model, version)) },
   );

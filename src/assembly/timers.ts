@@ -1,7 +1,10 @@
 // Periodic work: canary analysis, drift windows closed on time, and what other replicas changed in
 // the store picked up.
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
+import { archiveExpired } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
+import type { Store } from '../store/index.ts';
 import type { VersionMonitors } from '../monitoring/version-monitors.ts';
 import type { RolloutController } from '../routing/index.ts';
 import type { ExtractionControl } from '../security/extraction/index.ts';
@@ -31,4 +34,19 @@ export function startPeriodicWork(rollouts: RolloutController, config: Config, l
  * window closed by a request would (metrics, alerts, the audit log). */
 export function closeDueWindows(monitors: VersionMonitors | undefined): void {
   for (const m of monitors?.all() ?? []) m.drift?.tick();
+}
+
+/** How often audit retention looks for records past their age. */
+export const RETENTION_CHECK_MS = 3_600_000;
+
+/** Audit retention on a timer (with auditRetentionDays set): old records archived to `dir`. */
+export function startRetention(config: Config, store: Store, publicKey: KeyObject, dir: string, logger: Logger): NodeJS.Timeout[] {
+  if (config.auditRetentionDays <= 0 || !config.auditEnabled) return [];
+  const run = async () => {
+    const result = await archiveExpired(store, { days: config.auditRetentionDays, dir, publicKey });
+    if (result?.archived) logger.info({ from: result.fromSeq, to: result.toSeq, records: result.records, file: result.file }, 'audit records past retention archived');
+  };
+  const t = setInterval(() => void run().catch((err: unknown) => logger.error({ err: String(err) }, 'audit retention failed')), RETENTION_CHECK_MS);
+  t.unref();
+  return [t];
 }

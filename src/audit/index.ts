@@ -4,6 +4,7 @@ export { AuditLog, type AppendResult, type AuditLogOptions, type AuditLogStats }
 export { verifyAuditLog, type AuditProblem, type BrokenLink, type VerifyOptions, type VerifyReport } from './verify.ts';
 export { queryAuditRecords, exportAuditJsonl, type AuditFilter, type AuditPage } from './query.ts';
 export { archiveAuditLog, type ArchiveOptions, type ArchiveResult } from './archive.ts';
+export { archiveExpired, archiveFile, type RetentionOptions } from './retention.ts';
 export {
   capturePayload, checkCapturePolicy, payloadCaptureSchema, redactText, sampleFraction, REDACTION_KINDS,
   type PayloadCapturePolicy, type RedactionKind,

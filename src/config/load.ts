@@ -17,7 +17,7 @@ export interface LoadOptions {
 }
 
 const PATH_KEYS = new Set<string>([
-  'dataDir', 'modelRepository', 'bootstrapTokenFile', 'decryptionKeyDir', 'importDir', 'tlsCert', 'tlsKey', 'adminTlsCert', 'adminTlsKey',
+  'dataDir', 'modelRepository', 'bootstrapTokenFile', 'decryptionKeyDir', 'importDir', 'tlsCert', 'tlsKey', 'adminTlsCert', 'adminTlsKey', 'auditArchiveDir',
 ]);
 
 function invalid(message: string): ModelGateError {

@@ -161,6 +161,16 @@ export const SETTINGS = {
     default: 1000,
     doc: 'sign a checkpoint of the audit chain after this many records (and at least every minute)',
   },
+  auditRetentionDays: {
+    kind: int(0, 36_500),
+    default: 0,
+    doc: 'archive audit records older than this many days to auditArchiveDir, hourly (0: keep every record in the store)',
+  },
+  auditArchiveDir: {
+    kind: str,
+    default: undefined,
+    doc: 'folder of audit archive files (a persistent volume in a cluster); default <dataDir>/audit-archive',
+  },
   'batching.enabled': { kind: bool, default: true, doc: 'merge concurrent requests into one engine call' },
   'batching.maxBatchSize': { kind: int(1, 65_536), default: 64, doc: 'most rows merged into one engine call' },
   'batching.maxQueueDelayMs': {

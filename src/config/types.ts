@@ -91,6 +91,8 @@ export interface Config extends Sections {
   auditEnabled: boolean;
   auditFlushIntervalMs: number;
   auditCheckpointEvery: number;
+  auditRetentionDays: number;
+  auditArchiveDir?: string;
   batching: BatchingConfig;
   runtime: RuntimeConfig;
   models: ModelOverrides;

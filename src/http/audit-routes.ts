@@ -2,10 +2,9 @@
 // chain against the server's checkpoint key, and (admin only) archive an old range.
 import { mkdir } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { KeyObject } from 'node:crypto';
-import { archiveAuditLog, exportAuditJsonl, queryAuditRecords, verifyAuditLog, type AuditFilter } from '../audit/index.ts';
+import { archiveAuditLog, archiveFile, exportAuditJsonl, queryAuditRecords, verifyAuditLog, type AuditFilter } from '../audit/index.ts';
 import { errors } from '../errors.ts';
 import { authorize } from '../security/index.ts';
 import type { Store } from '../store/index.ts';
@@ -78,7 +77,7 @@ export function auditRoutes(app: FastifyInstance, deps: AuditRouteDeps): void {
     const { beforeTime, beforeSeq } = req.body ?? {};
     if ((beforeTime === undefined) === (beforeSeq === undefined)) throw errors.invalidRequest('give exactly one of beforeTime or beforeSeq');
     await mkdir(deps.archiveDir, { recursive: true, mode: 0o700 });
-    const file = join(deps.archiveDir, `audit-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
+    const file = archiveFile(deps.archiveDir);
     return archiveAuditLog(deps.store, { beforeTime, beforeSeq, file, actor: req.principal.id, verifyWith: [deps.publicKey] });
   });
 }
