@@ -2,7 +2,7 @@
 // dataplane, encode.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dataplane, PredictItem, RequestContext } from '../dataplane/index.ts';
-import { decodeInferRequest, encodeInferResponse } from '../protocol/index.ts';
+import { decodeInferRequest, encodeInferResponse, serializeInferResponse } from '../protocol/index.ts';
 import * as S from './schemas.ts';
 
 interface ModelParams {
@@ -50,7 +50,9 @@ export function inferenceRoutes(app: FastifyInstance, dp: Dataplane): void {
       const res = await dp.infer(contextOf(req), req.params.model, req.params.version, request);
       reply.header('x-model-version', res.modelVersion);
       if (res.flags.length > 0) reply.header('x-modelgate-flags', res.flags.join(','));
-      return encodeInferResponse(res);
+      const body = encodeInferResponse(res);
+      const exact = serializeInferResponse(body);
+      return exact === undefined ? body : reply.type('application/json; charset=utf-8').send(exact);
     },
   );
   both(

@@ -126,12 +126,31 @@ export function decodeInferRequest(body: unknown, limits: DecodeLimits): Inferen
   return { ...(body.id !== undefined && { id: body.id as string }), inputs, ...(outputs && { outputs }), ...(parameters && { parameters }) };
 }
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** 64-bit values beyond ±2^53 stay BigInt: a double would round them (serializeInferResponse writes
+ * them digit for digit; JSON's text carries any integer, as Triton's responses do). */
 function encodeData(t: Tensor): unknown[] {
   const d = t.data;
   if (Array.isArray(d)) return d;
   if (t.datatype === 'BOOL') return Array.from(d as Uint8Array, (x) => x !== 0);
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, Number);
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, (x: bigint) => (x >= MIN_SAFE && x <= MAX_SAFE ? Number(x) : x));
   return Array.from(d as Float32Array);
+}
+
+// Marks a BigInt in JSON.stringify's output; random per process, so no model's string output can forge it.
+const BIG = `mg-bigint-${Math.random().toString(36).slice(2)}:`;
+const BIG_QUOTED = new RegExp(`"${BIG}(-?\\d+)"`, 'g');
+
+/**
+ * The response as JSON text when an output holds a 64-bit integer beyond ±2^53 (undefined otherwise:
+ * the usual serialiser is faster), with those integers written exactly.
+ */
+export function serializeInferResponse(body: { outputs: JsonTensor[] }): string | undefined {
+  const big = body.outputs.some((o) => (o.datatype === 'INT64' || o.datatype === 'UINT64') && o.data.some((x) => typeof x === 'bigint'));
+  if (!big) return undefined;
+  return JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v}` : v)).replace(BIG_QUOTED, '$1');
 }
 
 export interface JsonTensor {
@@ -142,7 +161,7 @@ export interface JsonTensor {
   parameters?: Parameters;
 }
 
-export function encodeInferResponse(r: InferenceResponse): Record<string, unknown> {
+export function encodeInferResponse(r: InferenceResponse): Record<string, unknown> & { outputs: JsonTensor[] } {
   return {
     model_name: r.modelName,
     model_version: r.modelVersion,

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addModel, classifierModel, ELEM, identityModel, writeModel } from '../fixtures/onnx.ts';
+import { addModel, buildModel, classifierModel, ELEM, identityModel, int64Tensor, valueInfo, writeModel } from '../fixtures/onnx.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 
 let t: TestServer;
@@ -8,6 +8,13 @@ const repo = tempDir();
 writeModel(repo, 'add', '1', addModel());
 writeModel(repo, 'clf', '1', classifierModel(), { name: 'clf', version: '1', labels: ['neg', 'pos'] });
 for (const [dt, elem] of Object.entries(ELEM)) writeModel(repo, `id-${dt.toLowerCase()}`, '1', identityModel(elem));
+// y = x * 2^20 in INT64: safe inputs, outputs beyond 2^53.
+writeModel(repo, 'wide', '1', buildModel({
+  nodes: [{ opType: 'Mul', input: ['x', 'k'], output: ['y'] }],
+  inputs: [valueInfo('x', ELEM.INT64, ['N'])],
+  outputs: [valueInfo('y', ELEM.INT64, ['N'])],
+  initializers: [int64Tensor('k', [1], [1_048_576])],
+}));
 
 before(async () => {
   t = await testServer(repo, { maxBodyBytes: 64 * 1024 });
@@ -143,4 +150,14 @@ test('the simple JSON API: one item, many items, bad items', async () => {
   assert.match(wrongType.json().error, /element 0 must be a number/);
   const empty = await inject('POST', '/v1/models/clf/predict', { instances: [] });
   assert.equal(empty.statusCode, 400);
+});
+
+test('INT64 outputs beyond 2^53 are written digit for digit, not rounded through a double', async () => {
+  const res = await inject('POST', '/v2/models/wide/infer', { inputs: [{ name: 'x', datatype: 'INT64', shape: [3], data: [3, 2 ** 40 + 1, -(2 ** 40) - 3] }] });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers['content-type']), /^application\/json/);
+  // Read as text: JSON.parse would round the very values under test.
+  assert.match(res.body, /"data":\[3145728,1152921504607895552,-1152921504609992704\]/);
+  assert.equal(BigInt(2 ** 40 + 1) * 1_048_576n, 1152921504607895552n, 'the expected digits are the exact product');
+  assert.equal(res.json().model_name, 'wide');
 });
