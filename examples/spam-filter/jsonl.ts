@@ -1,4 +1,5 @@
-// Reads and writes labelled JSON lines files ({"text": "...", "label": "ham" | "spam"} per line), the
+// Reads and writes labelled JSON lines files ({"text": "...", "label": "ham" | "spam"} per line; any case,
+// or 0 / 1 for ham / spam, is read too), the
 // trainer's only input format, so anyone can train on their own mail by producing such a file.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -48,10 +49,19 @@ function parseLine(raw: string, file: string, line: number): LabelledText {
   }
   const record = value as Record<string, unknown>;
   if (typeof record.text !== 'string') throw new JsonlFormatError(file, line, '"text" must be a string');
-  if (record.label !== 'ham' && record.label !== 'spam') {
-    throw new JsonlFormatError(file, line, `"label" must be "ham" or "spam", got ${JSON.stringify(record.label)}`);
+  const label = labelOf(record.label);
+  if (!label) throw new JsonlFormatError(file, line, `"label" must be "ham" or "spam" (any case), or 0 (ham) or 1 (spam), got ${JSON.stringify(record.label)}`);
+  return { text: record.text, label };
+}
+
+/** The spellings datasets use: "ham"/"spam" in any case, or 1 for spam and 0 for ham ("is spam"). */
+function labelOf(value: unknown): Label | undefined {
+  if (typeof value === 'string') {
+    const lower = value.trim().toLowerCase();
+    return lower === 'ham' || lower === 'spam' ? lower : undefined;
   }
-  return { text: record.text, label: record.label };
+  if (value === 0 || value === 1) return value === 1 ? 'spam' : 'ham';
+  return undefined;
 }
 
 export function readLabelledJsonl(file: string): LabelledText[] {

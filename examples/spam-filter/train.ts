@@ -13,7 +13,8 @@ usage: npm run train:spam -- [options]
        node --import tsx examples/spam-filter/train.ts [options]
 
 options:
-  --train FILE         labelled JSON lines, one {"text": "...", "label": "ham"|"spam"} per line.
+  --train FILE         labelled JSON lines, one {"text": "...", "label": "ham"|"spam"} per line
+                       (any case; 0 and 1 also read as ham and spam).
                        Without it the SpamAssassin corpus is split into ${DEFAULT_DATA_DIR}/ first.
   --test FILE          held-out JSON lines for the metrics (required with --train)
   --out DIR            output folder (default ${DEFAULT_OUT_DIR})

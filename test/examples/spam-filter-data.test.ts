@@ -17,8 +17,9 @@ describe('labelled JSON lines reader', () => {
     ['an array', '["hi", "spam"]', /mail\.jsonl:1: expected a JSON object/],
     ['a missing text', '{"label": "spam"}', /mail\.jsonl:1: "text" must be a string/],
     ['a numeric text', '{"text": 42, "label": "spam"}', /"text" must be a string/],
-    ['an unknown label', '\n\n{"text": "x", "label": "Spam"}', /mail\.jsonl:3: "label" must be "ham" or "spam", got "Spam"/],
-    ['a missing label', '{"text": "x"}', /"label" must be "ham" or "spam", got undefined/],
+    ['an unknown label', '\n\n{"text": "x", "label": "phishing"}', /mail\.jsonl:3: "label" must be "ham" or "spam" \(any case\), or 0 \(ham\) or 1 \(spam\), got "phishing"/],
+    ['a numeric label other than 0 or 1', '{"text": "x", "label": 2}', /got 2/],
+    ['a missing label', '{"text": "x"}', /"label" must be "ham" or "spam" .*got undefined/],
     ['no rows at all', '\n  \n', /mail\.jsonl:1: no examples in file/],
   ];
   for (const [name, content, message] of bad) {
@@ -26,6 +27,11 @@ describe('labelled JSON lines reader', () => {
       assert.throws(() => parseLabelledJsonl(content, 'mail.jsonl'), (e: unknown) => e instanceof JsonlFormatError && message.test(e.message));
     });
   }
+
+  it('reads the spellings datasets use: any case, and 1 / 0 for spam / ham', () => {
+    const rows = parseLabelledJsonl('{"text":"a","label":"SPAM"}\n{"text":"b","label":" Ham"}\n{"text":"c","label":1}\n{"text":"d","label":0}\n', 'x');
+    assert.deepEqual(rows.map((r) => r.label), ['spam', 'ham', 'spam', 'ham']);
+  });
 
   it('accepts blank lines, CRLF endings and extra fields, and round-trips any text', () => {
     const rows = parseLabelledJsonl('{"text":"a","label":"ham","id":7}\r\n\r\n{"text":"b\\nc","label":"spam"}\r\n', 'x');
