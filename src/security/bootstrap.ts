@@ -1,6 +1,6 @@
-// The bootstrap admin credential: handed in (environment or a mounted secret file) or generated on
-// first start into <dataDir>/admin.token with mode 0600. Only its hash is kept in memory, and it is
-// never written to a log: the operator is told where the file is, not what it holds.
+// The bootstrap admin credential: handed in (environment or a mounted secret file, which must exist)
+// or generated on first start into <dataDir>/admin.token with mode 0600. Only its hash is kept in
+// memory, and it is never written to a log: the operator is told where the file is, not what it holds.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -21,8 +21,16 @@ export async function ensureBootstrapCredential(opts: { token?: string; file?: s
   if (opts.token) return { source: 'environment', created: false, digest: digest(opts.token) };
   const file = opts.file ?? join(opts.dataDir, 'admin.token');
   const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw new ModelGateError('MG_CONFIG_INVALID', `the admin credential file ${file} cannot be read`);
+    if (err.code !== 'ENOENT') throw new ModelGateError('MG_CONFIG_INVALID', `the admin credential file ${file} cannot be read`);
+    // A configured file is a mounted secret: one that is missing is a deployment mistake, and a
+    // credential generated there would be one nobody handed out (or written into the secret's mount).
+    if (opts.file) {
+      throw new ModelGateError(
+        'MG_CONFIG_INVALID',
+        `the admin credential file ${file} does not exist; create it, or leave bootstrapTokenFile unset to generate one in the data folder`,
+      );
+    }
+    return undefined;
   });
   if (existing !== undefined) {
     const token = existing.trim();

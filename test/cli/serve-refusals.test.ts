@@ -1,0 +1,65 @@
+// Settings that `modelgate serve` refuses before it serves anything: unsigned model folders without
+// allowUnsigned, and a configured admin credential file that is not there. Each exits 2 with one line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.ts';
+import { ModelGateError } from '../../src/errors.ts';
+import { addModel, writeModel } from '../fixtures/onnx.ts';
+import { tempDir } from '../fixtures/server.ts';
+
+const UNSIGNED = 'modelRepository serves unsigned models: set allowUnsigned=true to accept that (development only), or package the models and use importDir';
+
+function serve(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['bin/modelgate.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', ...args], {
+    encoding: 'utf8',
+    // Nothing from the caller's environment may supply the settings under test.
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 60_000,
+  });
+  return { code: r.status, err: r.stderr };
+}
+
+test('modelRepository without allowUnsigned is refused with MG_CONFIG_INVALID, from a flag, the environment or a file', (t) => {
+  const repo = tempDir();
+  t.after(() => rmSync(repo, { recursive: true, force: true }));
+  writeModel(repo, 'add', '1', addModel());
+  const refusal = (err: unknown) => {
+    assert.ok(err instanceof ModelGateError);
+    assert.deepEqual([err.code, err.message], ['MG_CONFIG_INVALID', UNSIGNED]);
+    return true;
+  };
+  assert.throws(() => loadConfig({ env: {}, flags: { modelRepository: repo } }), refusal);
+  assert.throws(() => loadConfig({ env: { MODELGATE_MODEL_REPOSITORY: repo } }), refusal);
+  assert.throws(() => loadConfig({ env: {}, flags: { modelRepository: repo, allowUnsigned: false } }), refusal);
+  const file = join(repo, 'modelgate.json');
+  writeFileSync(file, JSON.stringify({ modelRepository: repo }));
+  assert.throws(() => loadConfig({ env: {}, file }), refusal);
+  // Saying yes is what lets it through.
+  assert.equal(loadConfig({ env: {}, flags: { modelRepository: repo, allowUnsigned: true } }).modelRepository, repo);
+});
+
+test('modelgate serve --model-repository without --allow-unsigned exits 2 with the reason and creates nothing', (t) => {
+  const repo = tempDir();
+  const dir = tempDir();
+  t.after(() => [repo, dir].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  writeModel(repo, 'add', '1', addModel());
+  const dataDir = join(dir, 'data');
+  const r = serve(['--data-dir', dataDir, '--model-repository', repo]);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, `modelgate: ${UNSIGNED}\n`);
+  assert.equal(existsSync(dataDir), false, 'no data folder, credential or store was made');
+});
+
+test('modelgate serve with a --bootstrap-token-file that does not exist exits 2 and writes no credential', (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'secrets', 'admin-token');
+  const r = serve(['--data-dir', join(dir, 'data'), '--bootstrap-token-file', file]);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, `modelgate: the admin credential file ${file} does not exist; create it, or leave bootstrapTokenFile unset to generate one in the data folder\n`);
+  assert.equal(existsSync(file), false);
+  assert.equal(existsSync(join(dir, 'data', 'admin.token')), false);
+});
