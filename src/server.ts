@@ -212,7 +212,11 @@ export async function createServer(config: Config, options: { logger?: Logger } 
       onRefused: (code: string) => metrics.safeguards.packageRefused(code),
       auditing: { store, publicKey: auditKey.publicKey, archiveDir },
     },
-    { ...appOptions, onRejected: auditRejections(audit, 'admin', (reason, model, version) => metrics.rejected('admin', reason, model, version)) },
+    {
+      ...appOptions,
+      onRejected: auditRejections(audit, 'admin', (reason, model, version) => metrics.rejected('admin', reason, model, version)),
+      onShed: () => metrics.rejected('admin', 'overload'),
+    },
   );
   let closing: Promise<void> | undefined;
 

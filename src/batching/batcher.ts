@@ -101,6 +101,12 @@ export class Batcher {
       }
       this.dispatch(this.take());
     }
+    // The requests a pending delay timer waited for have all gone out: a stale timer would only keep
+    // the process alive (up to maxQueueDelayMs after a shutdown).
+    if (this.queue.length === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /** Takes the oldest request and the queued requests that can merge with it, up to maxBatchSize rows. */

@@ -36,11 +36,15 @@ test('a queue delay gathers requests into one batch', async () => {
   assert.deepEqual(sizes, [3]);
 });
 
-test('a full batch is dispatched at once, before the delay', async () => {
+test('a full batch is dispatched at once, before the delay, and leaves no delay timer behind', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
   const sizes: number[] = [];
   const b = new Batcher('m', doubler(sizes), { ...opts, maxBatchSize: 2, maxQueueDelayMs: 60_000 });
   await Promise.all([1, 2].map((v) => b.submit(row(v), ['y'])));
   assert.deepEqual(sizes, [2]);
+  // A pending 60 s timer would hold a shut-down server's process for a minute.
+  assert.equal(timers(), before);
 });
 
 test('beyond maxQueueSize a request is refused at once with a retry hint, and the queued ones still complete', async () => {

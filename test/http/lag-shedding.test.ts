@@ -35,11 +35,11 @@ async function untilServed(send: () => Promise<LightMyRequestResponse>): Promise
   throw new Error('still shedding after 400 attempts 50 ms apart');
 }
 
-async function overloadRejections(s: TestServer): Promise<number> {
+async function overloadRejections(s: TestServer, plane: 'inference' | 'admin' = 'inference'): Promise<number> {
   const metric = s.server.metrics.registry.getSingleMetric('modelgate_rejections_total');
   assert.ok(metric, 'the rejections counter exists');
   const { values } = await metric.get();
-  return values.filter((v) => v.labels.plane === 'inference' && v.labels.reason === 'overload').reduce((n, v) => n + v.value, 0);
+  return values.filter((v) => v.labels.plane === plane && v.labels.reason === 'overload').reduce((n, v) => n + v.value, 0);
 }
 
 test('a request arriving while the event loop lags gets 503 with Retry-After; once the lag is gone it is served', async (t) => {
@@ -49,6 +49,7 @@ test('a request arriving while the event loop lags gets 503 with Retry-After; on
   const first = await untilServed(() => infer(s));
   assert.equal(first.statusCode, 200, first.body);
   const shedBefore = await overloadRejections(s);
+  const adminShedBefore = await overloadRejections(s, 'admin');
 
   blockEventLoop(THRESHOLD_MS * 4);
   // The lag timer is overdue by about the block; a timer set now fires after it, so the lag is measured.
@@ -65,6 +66,7 @@ test('a request arriving while the event loop lags gets 503 with Retry-After; on
   const ready = await s.server.inference.inject({ method: 'GET', url: '/v2/health/ready' });
   assert.deepEqual([live.statusCode, ready.statusCode], [200, 200]);
   assert.ok((await overloadRejections(s)) > shedBefore, 'the shed request is counted as an overload rejection');
+  assert.ok((await overloadRejections(s, 'admin')) > adminShedBefore, 'and so is the admin plane\'s');
 
   // The next measurement after the stall sees no lag, and requests are served, with correct answers.
   const again = await untilServed(() => infer(s));
