@@ -63,9 +63,11 @@ export function endpointCommand(): Command {
       .action(async (n: string, o: Opts & { to?: string }) => print(await call(o, 'POST', path(n, '/switch'), { ...(o.to && { to: o.to }), reason: o.reason }))),
   );
   cmd.addCommand(
-    client('shadow', 'mirror requests to a version; clients only see the primary').argument('<name>').requiredOption('--version <version>', 'the shadow version')
+    // The version is an argument, not --version: that flag is the program's own (it printed the
+    // CLI's version and exited 0 without starting the shadow).
+    client('shadow', 'mirror requests to a version; clients only see the primary').argument('<name>').argument('<version>', 'the shadow version')
       .option('--sample-rate <r>', 'share of requests mirrored', '1').option(...reason)
-      .action(async (n: string, o: Opts & { version: string; sampleRate: string }) => print(await call(o, 'POST', path(n, '/shadow'), { shadow: o.version, sampleRate: Number(o.sampleRate), reason: o.reason }))),
+      .action(async (n: string, v: string, o: Opts & { sampleRate: string }) => print(await call(o, 'POST', path(n, '/shadow'), { shadow: v, sampleRate: Number(o.sampleRate), reason: o.reason }))),
   );
   cmd.addCommand(client('shadow-stop', 'stop mirroring').argument('<name>').action(async (n: string, o: Opts) => print(await call(o, 'DELETE', path(n, '/shadow')))));
   cmd.addCommand(

@@ -75,6 +75,42 @@ test('a canary started from the CLI shows in its status and is aborted with a re
   assert.equal(json(cli('endpoint', 'show', 'spam-filter')).policy.kind, 'single');
 });
 
+test('every endpoint operation from the CLI: pause and resume, blue/green switch, shadow, A/B experiment', () => {
+  const show = () => json(cli('endpoint', 'show', 'spam-filter'));
+  const ok = (...args: string[]) => {
+    const r = cli('endpoint', ...args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+    return r;
+  };
+  ok('canary', 'spam-filter', '--candidate', '2', '--steps', '10,100', '--bake', '1h');
+  ok('pause', 'spam-filter', '--reason', 'holiday');
+  assert.equal(show().rollout.state, 'paused');
+  ok('resume', 'spam-filter');
+  assert.equal(show().rollout.state, 'running');
+  ok('abort', 'spam-filter');
+
+  ok('set', 'spam-filter', '--policy', '{"kind":"blue-green","blue":"1","green":"2","active":"blue"}', '--reason', 'stage green');
+  ok('switch', 'spam-filter');
+  assert.equal(show().policy.active, 'green');
+  ok('switch', 'spam-filter', '--to', 'blue');
+  assert.equal(show().policy.active, 'blue');
+
+  ok('set', 'spam-filter', '--policy', '{"kind":"single","version":"1"}');
+  ok('shadow', 'spam-filter', '2', '--sample-rate', '0.5');
+  assert.deepEqual(show().policy, { kind: 'shadow', primary: '1', shadow: '2', sampleRate: 0.5 });
+  ok('shadow-stop', 'spam-filter');
+  assert.deepEqual(show().policy, { kind: 'single', version: '1' });
+
+  ok('experiment', 'spam-filter', '--variant', 'a=1:50', '--variant', 'b=2:50', '--positive-label', 'spam');
+  assert.equal(show().policy.kind, 'ab');
+  const report = json(ok('report', 'spam-filter'));
+  assert.deepEqual(report.variants.map((v: { name: string }) => v.name).sort(), ['a', 'b']);
+  ok('experiment-stop', 'spam-filter');
+  assert.deepEqual(show().policy, { kind: 'single', version: '1' }, 'back to the policy from before the experiment');
+  const actions = json(cli('endpoint', 'history', 'spam-filter', '--limit', '20')).events.map((e: { action: string }) => e.action);
+  for (const a of ['pause', 'resume', 'switch', 'start-shadow', 'stop-shadow', 'start-experiment', 'stop-experiment']) assert.ok(actions.includes(a), `${a} in ${actions}`);
+});
+
 test('errors are one clear line and a non-zero exit, never a stack', () => {
   const missing = cli('promote', 'spam-filter', '9');
   assert.equal(missing.code, 2);
