@@ -67,6 +67,7 @@ export class Batcher {
           if (i >= 0) {
             this.queue.splice(i, 1);
             reject(signal.reason instanceof ModelGateError ? signal.reason : errors.timeout(0));
+            if (this.queue.length === 0) this.clearTimer();
           }
         }, { once: true });
       }
@@ -101,12 +102,14 @@ export class Batcher {
       }
       this.dispatch(this.take());
     }
-    // The requests a pending delay timer waited for have all gone out: a stale timer would only keep
-    // the process alive (up to maxQueueDelayMs after a shutdown).
-    if (this.queue.length === 0 && this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    if (this.queue.length === 0) this.clearTimer();
+  }
+
+  /** The requests a pending delay timer waited for have all gone (out or aborted): a stale timer
+   * would only keep the process alive, up to maxQueueDelayMs after a shutdown. */
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Takes the oldest request and the queued requests that can merge with it, up to maxBatchSize rows. */

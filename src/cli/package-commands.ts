@@ -10,7 +10,7 @@ import {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The OS user building the package; a container user with no passwd entry falls back to $USER. */
-function osUser(): string | undefined {
+export function osUser(): string | undefined {
   try {
     return userInfo().username || undefined;
   } catch {

@@ -114,9 +114,13 @@ function sectionFromEnv(env: NodeJS.ProcessEnv, key: string): { value: unknown; 
   }
 }
 
-/** MODELGATE_* variables no setting reads: a typo, or Kubernetes service links (see below). */
-function unknownEnvironment(env: NodeJS.ProcessEnv): string[] {
-  const known = new Set(['MODELGATE_CONFIG', ...Object.keys(SETTINGS).map(envName), ...SECTION_ENV_KEYS.map(envName)]);
+/** Read by the admin CLI (admin-client.ts) and the error printer (cli/index.ts), not by settings. */
+const CLI_VARIABLES = ['MODELGATE_CONFIG', 'MODELGATE_TOKEN', 'MODELGATE_ADMIN_URL', 'MODELGATE_DEBUG'];
+
+/** MODELGATE_* variables nothing reads: a typo, or Kubernetes service links (see below). `also`: names
+ * the settings themselves point at, such as a webhook's secretEnv. */
+function unknownEnvironment(env: NodeJS.ProcessEnv, also: readonly string[]): string[] {
+  const known = new Set([...CLI_VARIABLES, ...also, ...Object.keys(SETTINGS).map(envName), ...SECTION_ENV_KEYS.map(envName)]);
   const unknown = Object.keys(env).filter((k) => k.startsWith('MODELGATE_') && !known.has(k)).sort();
   if (unknown.length === 0) return [];
   const links = unknown.some((k) => /^MODELGATE_(SERVICE_HOST|SERVICE_PORT|PORT_\d+_)/.test(k));
@@ -187,7 +191,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   Object.assign(out, sections.data);
   out.configFile = file;
-  out.warnings = unknownEnvironment(env);
+  out.warnings = unknownEnvironment(env, sections.data.alerts.webhooks.flatMap((w) => (w.secretEnv ? [w.secretEnv] : [])));
   return deepFreeze(out) as unknown as Config;
 }
 

@@ -19,8 +19,9 @@ export function endpointRoutes(rollouts: RolloutController, audit?: AuditSink) {
   return (app: FastifyInstance): void => {
     const change = async <T>(req: R, action: string, work: () => Promise<T>): Promise<{ result: T }> => {
       authorize(req.principal, 'deploy', req.params.name);
-      // The policy in force before the change (null: the endpoint did not exist), as this replica has it.
-      const before = JSON.parse(JSON.stringify(rollouts.policyOf(req.params.name) ?? null)) as JsonValue;
+      // The policy in force before the change, read from the store (this replica's copy may be a poll
+      // behind another replica's change); null when the endpoint does not exist yet.
+      const before = JSON.parse(JSON.stringify(await rollouts.status(req.params.name).then((s) => s.policy, () => null))) as JsonValue;
       const result = await work();
       await audit?.record({
         kind: 'admin', requestId: req.id, principal: req.principal.id, endpoint: req.params.name, model: req.params.name, status: 200,

@@ -27,6 +27,8 @@ export interface VersionMonitorsOptions {
   logger: Logger;
   onDrift?: (m: VersionMonitor, result: DriftResult) => void;
   onDecay?: (m: VersionMonitor, status: FeedbackStatus) => void;
+  /** The drift windows' clock (tests); default Date.now. */
+  now?: () => number;
 }
 
 export class VersionMonitors {
@@ -74,7 +76,7 @@ export class VersionMonitors {
           m.profiler = createProfiler(baseline);
           m.ood = createOodScorer(m.profiler, o.ood);
         }
-        if (o.driftEnabled) m.drift = new DriftMonitor({ baseline, config: o.drift, onWindow: (r) => o.onDrift?.(m, r) });
+        if (o.driftEnabled) m.drift = new DriftMonitor({ baseline, config: o.drift, onWindow: (r) => o.onDrift?.(m, r), ...(o.now && { now: o.now }) });
       } catch (err) {
         note('drift and out-of-distribution checks', err);
       }

@@ -1,5 +1,6 @@
 // OIP v2 JSON <-> typed tensors. Decoding checks every element against its datatype and the shape,
 // so nothing malformed reaches an engine; messages name the tensor and the offending element.
+import { randomBytes } from 'node:crypto';
 import { errors } from '../errors.ts';
 import { DATATYPES } from '../registry/manifest.ts';
 import { DATATYPE_INFO, elementCount, type Datatype, type TensorData } from './datatypes.ts';
@@ -139,8 +140,9 @@ function encodeData(t: Tensor): unknown[] {
   return Array.from(d as Float32Array);
 }
 
-// Marks a BigInt in JSON.stringify's output; random per process, so no model's string output can forge it.
-const BIG = `mg-bigint-${Math.random().toString(36).slice(2)}:`;
+// Marks a BigInt in JSON.stringify's output; 96 random bits per process, so no model's string output
+// can guess it and be turned into a number.
+const BIG = `mg-bigint-${randomBytes(12).toString('hex')}:`;
 const BIG_QUOTED = new RegExp(`"${BIG}(-?\\d+)"`, 'g');
 
 /**

@@ -13,10 +13,12 @@ import type { ServedVersion } from '../../src/runtime/index.ts';
 
 const MANIFEST = JSON.parse(readFileSync('examples/models/spam-filter/1/manifest.json', 'utf8'));
 
-test('closeDueWindows judges a drift window whose time is up, and leaves one whose time is not', async () => {
+test('closeDueWindows judges a drift window whose time is up, and leaves one whose time is not', () => {
   const closed: DriftResult[] = [];
+  let now = Date.parse('2026-03-01T12:00:00Z');
   const monitors = new VersionMonitors({
-    drift: driftConfigSchema.parse({ windowMs: 40, minWindowSize: 5 }),
+    now: () => now,
+    drift: driftConfigSchema.parse({ windowMs: 60_000, minWindowSize: 5 }),
     feedback: feedbackConfigSchema.parse({}),
     ood: oodConfigSchema.parse({}),
     driftEnabled: true,
@@ -31,7 +33,10 @@ test('closeDueWindows judges a drift window whose time is up, and leaves one who
   for (const row of rows) monitor.drift!.observe(row);
   closeDueWindows(monitors);
   assert.equal(closed.length, 0, 'the window is young: nothing to judge yet');
-  await new Promise((r) => setTimeout(r, 60));
+  now += 59_000;
+  closeDueWindows(monitors);
+  assert.equal(closed.length, 0, 'a second short of windowMs');
+  now += 1_000;
   closeDueWindows(monitors);
   assert.equal(closed.length, 1, 'the window closed with no request arriving');
   assert.equal(closed[0].closedBy, 'time');

@@ -68,6 +68,18 @@ test('a request aborted while queued leaves the queue and the others are unaffec
   assert.deepEqual(sizes, [1]);
 });
 
+test('when the only queued request is aborted, its delay timer goes with it', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const b = new Batcher('m', doubler([]), { ...opts, maxQueueDelayMs: 60_000 });
+  const c = new AbortController();
+  const gone = b.submit(row(1), ['y'], c.signal);
+  assert.equal(timers(), before + 1, 'the request waits on the delay timer');
+  c.abort();
+  await assert.rejects(gone, { code: 'MG_TIMEOUT' });
+  assert.equal(timers(), before);
+});
+
 test('requests of different shapes are never merged together', async () => {
   const sizes: number[] = [];
   const b = new Batcher('m', doubler(sizes), { ...opts, maxQueueDelayMs: 20 });

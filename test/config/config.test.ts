@@ -91,6 +91,12 @@ test('a settings section can come whole from its environment variable as JSON, r
 
 test('MODELGATE_* variables no setting reads are reported, and Kubernetes service links are named as such', () => {
   assert.deepEqual(loadConfig({ env: { MODELGATE_PORT: '8080' } }).warnings, []);
+  // The CLI's own variables and a webhook's secret are read, just not by a setting.
+  const dir = tempDir();
+  const file = join(dir, 'alerts.json');
+  writeFileSync(file, JSON.stringify({ alerts: { webhooks: [{ name: 'pager', url: 'https://pager.example/hook', secretEnv: 'MODELGATE_WEBHOOK_SECRET' }] } }));
+  const read = { MODELGATE_TOKEN: 't', MODELGATE_ADMIN_URL: 'http://127.0.0.1:8081', MODELGATE_DEBUG: '1', MODELGATE_WEBHOOK_SECRET: 's' };
+  assert.deepEqual(loadConfig({ file, env: read }).warnings, []);
   const typo = loadConfig({ env: { MODELGATE_LOGLEVEL: 'debug' } });
   assert.deepEqual(typo.warnings, ['environment variables no setting reads, ignored: MODELGATE_LOGLEVEL']);
   const links = loadConfig({ env: { MODELGATE_SERVICE_HOST: '10.0.0.5', MODELGATE_PORT_8080_TCP_ADDR: '10.0.0.5' } });

@@ -39,7 +39,8 @@ async function decisions(): Promise<Decision[]> {
 }
 
 async function waitFor<T>(find: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+  // Up to 20 s: the record is written within a few event-loop turns, but other test files load the machine.
+  for (let i = 0; i < 2000; i++) {
     const found = await find();
     if (found !== undefined) return found;
     await new Promise((r) => setTimeout(r, 10));
