@@ -11,7 +11,7 @@ import { auditHealth, storeCheck } from './assembly/health.ts';
 import { startPeriodicWork, startRetention } from './assembly/timers.ts';
 import { settingsForModel, type Config } from './config/index.ts';
 import { createDataplane, type AuditSink, type Dataplane } from './dataplane/index.ts';
-import { oodAlarm, type VersionMonitors } from './monitoring/version-monitors.ts';
+import type { VersionMonitors } from './monitoring/version-monitors.ts';
 import type { ExtractionControl, ExtractionDetector } from './security/extraction/index.ts';
 import { buildAdminApp, buildInferenceApp } from './http/apps.ts';
 import { createMetrics, type Metrics } from './monitoring/index.ts';
@@ -133,7 +133,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     },
     signals: (endpoint, version) => {
       const m = parts.monitors.get(endpoint, version);
-      return { drift: m?.drift?.current().drifted ?? false, security: oodAlarm(m, config.ood) };
+      return { drift: m?.drift?.current().drifted ?? false };
     },
   });
   const dataplane = createDataplane({

@@ -131,8 +131,11 @@ export function createInfer(deps: InferDeps) {
           mirror(deps.rollouts, deps.models, model, decision.shadow.version, ctx.requestId, request.inputs, deps.requestTimeoutMs);
         }
         const out = await served.infer(valid.inputs, valid.outputs, signal);
-        if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, performance.now() - started, firstLabel(served, out));
-        return { outputs: out, seen: await inspecting };
+        const latencyMs = performance.now() - started;
+        const seen = await inspecting;
+        // The arm's statistics get the answer and the OOD verdict on its inputs (a canary fails on too many).
+        if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, latencyMs, firstLabel(served, out), seen?.ood);
+        return { outputs: out, seen };
       });
       const answered = seen && deps.safeguards
         ? deps.safeguards.answer(principal, served, ctx.requestId, valid.inputs, outputs, seen)

@@ -54,8 +54,11 @@ export function mirror(rollouts: RolloutController, models: ModelSet, model: str
     .finally(() => clearTimeout(timer));
 }
 
-export function observePrimary(rollouts: RolloutController | undefined, model: string, arm: Arm, requestId: string, ok: boolean, latencyMs: number, label?: string): void {
+export function observePrimary(
+  rollouts: RolloutController | undefined, model: string, arm: Arm, requestId: string, ok: boolean, latencyMs: number, label?: string,
+  ood?: { scored: number; out: number },
+): void {
   if (!rollouts) return;
-  rollouts.observe(model, arm, { ok, latencyMs, label, requestId });
+  rollouts.observe(model, arm, { ok, latencyMs, label, requestId, ...(ood && { oodScored: ood.scored, oodOut: ood.out }) });
   if (ok && label !== undefined && arm.startsWith('variant:')) rollouts.recordPrediction(model, requestId, arm, label);
 }

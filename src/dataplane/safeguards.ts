@@ -41,6 +41,8 @@ export interface Inspection {
   flags: Flag[];
   /** Flags for the audit record only, not the answer (OOD `record`). */
   recorded: Flag[];
+  /** Rows the OOD scorer judged, and how many it found out of distribution (a canary arm counts them). */
+  ood?: { scored: number; out: number };
 }
 
 export interface Answered {
@@ -146,11 +148,12 @@ export function createSafeguards(deps: SafeguardDeps) {
       }
       if (!scoring || !monitor.ood || !out.features) return out;
       const reasons = new Set<string>();
+      out.ood = { scored: 0, out: 0 };
       for (const row of out.features) {
         const found = monitor.ood.scoreRow(row).reasons;
         for (const r of found) reasons.add(r);
-        monitor.oodCounts.scored++;
-        if (found.length > 0) monitor.oodCounts.out++;
+        out.ood.scored++;
+        if (found.length > 0) out.ood.out++;
       }
       if (reasons.size === 0) return out;
       deps.events?.onOod?.(v, [...reasons], mode);

@@ -15,8 +15,6 @@ export interface VersionMonitor {
   ood?: OodScorer;
   drift?: DriftMonitor;
   feedback?: FeedbackTracker;
-  /** Rows the OOD scorer judged on this version, and how many it found out of distribution. */
-  oodCounts: { scored: number; out: number };
 }
 
 export interface VersionMonitorsOptions {
@@ -66,7 +64,7 @@ export class VersionMonitors {
 
   private build(v: ServedVersion): VersionMonitor {
     const o = this.options;
-    const m: VersionMonitor = { name: v.name, version: v.version, labels: v.manifest.labels ?? [], oodCounts: { scored: 0, out: 0 } };
+    const m: VersionMonitor = { name: v.name, version: v.version, labels: v.manifest.labels ?? [] };
     const note = (what: string, err: unknown) =>
       o.logger.warn({ model: v.name, version: v.version }, `${what} disabled: ${err instanceof Error ? err.message : String(err)}`);
     if (v.manifest.baseline) {
@@ -92,13 +90,3 @@ export class VersionMonitors {
   }
 }
 
-/**
- * The security signal of a canary candidate: its traffic is out of distribution far more often than
- * its baseline allows (the spam filter's held-out mail: 1.3 %). Inputs an attacker crafts (evasion,
- * probing) land outside the training distribution; shipping a new version into such traffic is the
- * moment not to, so the canary fails and the stable version keeps serving.
- */
-export function oodAlarm(m: VersionMonitor | undefined, config: Pick<OodConfig, 'canaryMaxShare' | 'canaryMinRows'>): boolean {
-  if (!m || m.oodCounts.scored < config.canaryMinRows) return false;
-  return m.oodCounts.out / m.oodCounts.scored > config.canaryMaxShare;
-}

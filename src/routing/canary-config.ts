@@ -11,6 +11,8 @@ export const thresholdsSchema = z
     maxDisagreement: z.number().min(0).max(1).default(0.05)
       .describe('fail when the label shares differ by more than this (total variation distance) and significantly'),
     alpha: z.number().gt(0).lt(1).default(0.001).describe('significance level of the error-rate and label-share tests'),
+    maxOodShare: z.number().min(0).max(1).default(0.1)
+      .describe("fail when more than this share of the candidate's inputs at the step were out of distribution (over at least 20 scored rows)"),
   })
   .strict();
 

@@ -13,6 +13,9 @@ export interface Outcome {
   requestId?: string;
   /** On a shadow answer: the request id of the primary it mirrors. */
   shadowOf?: string;
+  /** Rows of the request the OOD scorer judged, and how many of them were out of distribution. */
+  oodScored?: number;
+  oodOut?: number;
 }
 
 export interface ArmSummary {
@@ -25,6 +28,9 @@ export interface ArmSummary {
   /** Shadow arm only: requests answered by both sides with a label, and the share that agreed. */
   compared?: number;
   agreementRate?: number;
+  /** Rows of the arm's inputs the OOD scorer judged, and the share out of distribution (when any). */
+  oodScored: number;
+  oodShare?: number;
 }
 
 export interface ArmStatsJson {
@@ -34,6 +40,9 @@ export interface ArmStatsJson {
   labels: Record<string, number>;
   compared: number;
   agreed: number;
+  /** Absent in statistics saved before OOD counts were kept. */
+  oodScored?: number;
+  oodOut?: number;
 }
 
 /** Labels beyond this many distinct ones are counted together: a model emitting free text must not
@@ -48,9 +57,13 @@ export class ArmStats {
   readonly labels = new Map<string, number>();
   compared = 0;
   agreed = 0;
+  oodScored = 0;
+  oodOut = 0;
 
   add(outcome: Outcome): void {
     this.requests++;
+    this.oodScored += outcome.oodScored ?? 0;
+    this.oodOut += outcome.oodOut ?? 0;
     if (!outcome.ok) this.errors++;
     this.latency.add(outcome.latencyMs);
     if (outcome.ok && outcome.label !== undefined) {
@@ -70,6 +83,8 @@ export class ArmStats {
     }
     this.compared += other.compared;
     this.agreed += other.agreed;
+    this.oodScored += other.oodScored;
+    this.oodOut += other.oodOut;
   }
 
   summary(): ArmSummary {
@@ -80,6 +95,8 @@ export class ArmStats {
       p50Ms: this.latency.quantile(0.5),
       p99Ms: this.latency.quantile(0.99),
       labels: Object.fromEntries(this.labels),
+      oodScored: this.oodScored,
+      ...(this.oodScored > 0 && { oodShare: this.oodOut / this.oodScored }),
     };
     if (this.compared > 0) {
       out.compared = this.compared;
@@ -89,7 +106,10 @@ export class ArmStats {
   }
 
   toJSON(): ArmStatsJson {
-    return { requests: this.requests, errors: this.errors, latency: this.latency.toJSON(), labels: Object.fromEntries(this.labels), compared: this.compared, agreed: this.agreed };
+    return {
+      requests: this.requests, errors: this.errors, latency: this.latency.toJSON(), labels: Object.fromEntries(this.labels),
+      compared: this.compared, agreed: this.agreed, oodScored: this.oodScored, oodOut: this.oodOut,
+    };
   }
 
   static fromJSON(json: ArmStatsJson): ArmStats {
@@ -100,6 +120,8 @@ export class ArmStats {
     for (const [label, count] of Object.entries(json.labels)) stats.labels.set(label, count);
     stats.compared = json.compared;
     stats.agreed = json.agreed;
+    stats.oodScored = json.oodScored ?? 0;
+    stats.oodOut = json.oodOut ?? 0;
     return stats;
   }
 }

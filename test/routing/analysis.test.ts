@@ -43,6 +43,20 @@ test('each bad candidate fails on its own check, with the numbers', () => {
   assert.deepEqual(drift.failures, ['the drift monitor flags the candidate']);
 });
 
+test('a candidate whose step traffic is out of distribution beyond maxOodShare fails as a security verdict; a few odd rows do not', () => {
+  const rng = seededRng(80);
+  const stable = arm(rng, 3_800, 0.01, 0.3, 10);
+  const withOod = (share: number, rows: number): ArmSummary => {
+    const stats = new ArmStats();
+    for (let i = 0; i < rows; i++) stats.add({ ok: true, latencyMs: 10 * (0.5 + rng()), label: rng() < 0.3 ? 'spam' : 'ham', oodScored: 1, oodOut: i < share * rows ? 1 : 0 });
+    return stats.summary();
+  };
+  const probed = analyseCanary(stable, withOod(0.3, 200), thresholds);
+  assert.deepEqual(probed.failures, ['a security detector flags traffic to the candidate: 30.00% of its inputs are out of distribution, above 10.00%']);
+  assert.equal(analyseCanary(stable, withOod(0.02, 200), thresholds).pass, true, 'the baseline allows about 1 %');
+  assert.equal(analyseCanary(stable, withOod(1, 19), thresholds).pass, true, 'fewer than 20 scored rows are not judged');
+});
+
 test('a p99 ratio over the limit is tolerated when the absolute difference is under minP99DeltaMs', () => {
   const rng = seededRng(79);
   const result = analyseCanary(arm(rng, 1_000, 0, 0.3, 0.5), arm(rng, 200, 0, 0.3, 1.5), thresholds);
@@ -55,7 +69,7 @@ test('canary config: defaults, and refusals', () => {
   assert.deepEqual(config.steps, [5, 25, 50, 100]);
   assert.equal(config.bakeMs, 600_000);
   assert.equal(config.minRequests, 200);
-  assert.deepEqual(config.thresholds, { maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minP99DeltaMs: 5, maxDisagreement: 0.05, alpha: 0.001 });
+  assert.deepEqual(config.thresholds, { maxErrorRateDelta: 0.01, maxP99Ratio: 1.5, minP99DeltaMs: 5, maxDisagreement: 0.05, alpha: 0.001, maxOodShare: 0.1 });
   for (const bad of [{ steps: [] }, { steps: [0, 50] }, { steps: [50, 50] }, { steps: [10, 120] }, { thresholds: { maxP99Ratio: 0.5 } }, { bakeMs: -1 }, { extra: 1 }]) {
     assert.throws(() => parseCanaryConfig(bad), { code: 'MG_INVALID_REQUEST' }, JSON.stringify(bad));
   }

@@ -48,7 +48,7 @@ test('replicas\' snapshots add up to the counts of one process that saw all the 
   const parts = [new OutcomeStats(), new OutcomeStats(), new OutcomeStats()];
   for (let i = 0; i < 3_000; i++) {
     const arm = i % 4 === 0 ? 'candidate' : 'stable';
-    const outcome = { ok: i % 7 !== 0, latencyMs: (i * 37) % 500, label: i % 3 === 0 ? 'spam' : 'ham', requestId: `r${i}` };
+    const outcome = { ok: i % 7 !== 0, latencyMs: (i * 37) % 500, label: i % 3 === 0 ? 'spam' : 'ham', requestId: `r${i}`, oodScored: 1, oodOut: i % 9 === 0 ? 1 : 0 };
     all.observe('m', arm, outcome);
     parts[i % 3].observe('m', arm, outcome);
     // Each shadow answer reaches the replica that answered its primary.
@@ -62,6 +62,7 @@ test('replicas\' snapshots add up to the counts of one process that saw all the 
   assert.deepEqual(summarize(merged), all.summary('m'));
   assert.equal(summarize(merged).candidate.requests, 750);
   assert.ok(summarize(merged).shadow.compared! > 0);
+  assert.ok(summarize(merged).candidate.oodShare! > 0, 'OOD counts are summed too');
   assert.deepEqual(mergeSnapshots([]), {});
 });
 
@@ -103,7 +104,7 @@ test('report: accuracy, precision, recall and F1 per variant; nulls where undefi
     fb.feedback('m', `r${i}`, truth);
   });
   const variants = [{ name: 'a', version: '1', weight: 1 }, { name: 'b', version: '2', weight: 1 }, { name: 'c', version: '3', weight: 1 }];
-  const stats = { 'variant:a': { requests: 10, errors: 1, errorRate: 0.1, p50Ms: 1, p99Ms: 2, labels: {} } };
+  const stats = { 'variant:a': { requests: 10, errors: 1, errorRate: 0.1, p50Ms: 1, p99Ms: 2, labels: {}, oodScored: 0 } };
   const report = fb.report('m', variants, stats, 'spam');
   const [a, b, c] = report.variants;
   assert.deepEqual([a.requests, a.errors, a.labelled, a.accuracy, a.precision, a.recall, a.f1], [10, 1, 4, 0.5, 0.5, 0.5, 0.5]);

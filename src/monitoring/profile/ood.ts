@@ -13,9 +13,6 @@ export const oodConfigSchema = z
     minCount: z.number().int().nonnegative().default(30)
       .describe('ignore features whose baseline summary has fewer values: their quantiles are noise'),
     ignore: z.array(z.string()).default([]).describe('feature names never judged'),
-    canaryMaxShare: z.number().min(0).max(1).default(0.1)
-      .describe('a canary candidate whose traffic is out of distribution more often than this (over at least canaryMinRows rows) fails its analysis'),
-    canaryMinRows: z.number().int().min(1).default(100).describe('rows a candidate must have been scored on before canaryMaxShare is judged'),
   })
   .strict();
 export type OodConfig = z.infer<typeof oodConfigSchema>;
