@@ -3,8 +3,8 @@
 export { AuditLog, type AppendResult, type AuditLogOptions, type AuditLogStats } from './log.ts';
 export { verifyAuditLog, type AuditProblem, type BrokenLink, type VerifyOptions, type VerifyReport } from './verify.ts';
 export { queryAuditRecords, exportAuditJsonl, type AuditFilter, type AuditPage } from './query.ts';
-export { archiveAuditLog, type ArchiveOptions, type ArchiveResult } from './archive.ts';
-export { archiveExpired, archiveFile, type RetentionOptions } from './retention.ts';
+export { archiveAuditLog, ArchiveRaceError, ARCHIVE_MAX_RECORDS, type ArchiveOptions, type ArchiveResult } from './archive.ts';
+export { archiveExpired, archiveFile, RETENTION_MAX_RUNS, type RetentionOptions, type RetentionResult } from './retention.ts';
 export {
   capturePayload, checkCapturePolicy, payloadCaptureSchema, redactText, sampleFraction, REDACTION_KINDS,
   type PayloadCapturePolicy, type RedactionKind,

@@ -1,5 +1,5 @@
 // The audit tables as the writer, verifier and readers see them: reading the chain head, taking
-// the chain lock, and turning rows (bigint as text on PostgreSQL) into records.
+// the chain and archive locks, and turning rows (bigint as text on PostgreSQL) into records.
 import { sql, type Kysely } from 'kysely';
 import type { Database, StoreDialect } from '../store/index.ts';
 import { GENESIS_HASH } from './canonical.ts';
@@ -47,4 +47,20 @@ export async function insertCheckpoint(db: Db, cp: AuditCheckpoint): Promise<voi
 export async function lockChain(db: Db, dialect: StoreDialect): Promise<void> {
   if (dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(hashtextextended('modelgate:audit-chain:' || current_schema(), 0))`.execute(db);
+}
+
+/** The last seq moved to an archive file; 0 when nothing was archived. */
+export async function readArchivedThrough(db: Db): Promise<number> {
+  const last = await db.selectFrom('audit_archives').select('to_seq').orderBy('to_seq', 'desc').limit(1).executeTakeFirst();
+  return last ? Number(last.to_seq) : 0;
+}
+
+/** Serialises archive runs, and only them. Appends insert after the head and never touch archived
+ * rows, so an archive deleting a range must not hold the chain lock: appends waiting on it would
+ * fail after lock_timeout and stop inference. PostgreSQL: a transaction-scoped advisory lock of
+ * its own, keyed by schema like the chain's. SQLite: the transaction's write lock already
+ * serialises (and blocks appends), which is why one archive run is kept small (archive.ts). */
+export async function lockArchives(db: Db, dialect: StoreDialect): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtextextended('modelgate:audit-archive:' || current_schema(), 0))`.execute(db);
 }
