@@ -44,7 +44,9 @@ export function startRetention(config: Config, store: Store, publicKey: KeyObjec
   if (config.auditRetentionDays <= 0 || !config.auditEnabled) return [];
   const run = async () => {
     const result = await archiveExpired(store, { days: config.auditRetentionDays, dir, publicKey });
-    if (result?.archived) logger.info({ from: result.fromSeq, to: result.toSeq, records: result.records, file: result.file }, 'audit records past retention archived');
+    if (result?.archived) {
+      logger.info({ from: result.fromSeq, to: result.toSeq, records: result.records, files: result.runs.map((r) => r.file) }, 'audit records past retention archived');
+    }
   };
   const t = setInterval(() => void run().catch((err: unknown) => logger.error({ err: String(err) }, 'audit retention failed')), RETENTION_CHECK_MS);
   t.unref();
