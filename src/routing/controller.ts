@@ -12,7 +12,7 @@ import { createEndpoint, startExperiment, startShadow, stopRollout, switchBlueGr
 import type { EndpointChange, EndpointStatus, ExperimentSettings, Rollout, RolloutEvent } from './records.ts';
 import { route, versionsOf } from './route.ts';
 import { latestRollout, liveRollout, notFound, toEndpoint, toEvent, toRollout } from './rows.ts';
-import { stepStats } from './shared-stats.ts';
+import { publishLive, stepStats } from './shared-stats.ts';
 import { OutcomeStats, summarize, type Outcome, type OutcomeStatsOptions } from './stats.ts';
 import type { AbVariant, Arm, Policy, RouteDecision, Rng } from './types.ts';
 
@@ -57,7 +57,7 @@ export class RolloutController {
   }
 
   /** Re-reads every endpoint: changes made by other replicas become visible here (call it every
-   * second or two on each replica). An endpoint whose new versions fail to prepare keeps its old
+   * second or two on each replica); and publishes this replica's counts of live canary steps. An endpoint whose new versions fail to prepare keeps its old
    * policy; the first such error is thrown after every other endpoint was refreshed. */
   async refresh(): Promise<void> {
     const names = await this.core.store.db.selectFrom('endpoints').select('name').execute();
@@ -69,6 +69,7 @@ export class RolloutController {
         failure ??= err;
       });
     }
+    await publishLive(this.core);
     if (failure !== undefined) throw failure;
   }
 

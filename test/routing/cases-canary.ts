@@ -178,6 +178,28 @@ export function canaryCases(get: GetHarness): void {
     }
   });
 
+  test('replicas: one that never judges adds its counts when it refreshes; rows of ended rollouts are dropped', async () => {
+    const h = get();
+    const config = { steps: [50, 100], bakeMs: 60_000, minRequests: 100 };
+    const name = await h.model();
+    const quiet = await h.reopen(); // rolloutTickMs 0 there: it only serves and polls
+    try {
+      const id = await h.controller.startCanary(name, { candidate: '2', config }, 'alice');
+      await quiet.controller.refresh();
+      const b = drive(quiet.controller, name, 300, {}, 61).get('candidate') ?? 0;
+      await quiet.controller.refresh(); // what registryPollMs does on every replica
+      const [r] = (await h.controller.tick()).filter((x) => x.endpoint === name);
+      assert.equal(r.analysis?.candidate.requests, b, 'the judging replica sees the quiet one\'s traffic');
+      await h.controller.abort(name, 'alice');
+      // A late publish after the end leaves a row behind; the next refresh drops it.
+      await h.store.db.insertInto('rollout_stats').values({ rollout_id: id, step_index: 0, replica: 'late', stats_json: '{}', updated_at: new Date().toISOString() }).execute();
+      await quiet.controller.refresh();
+      assert.deepEqual(await h.store.db.selectFrom('rollout_stats').select('replica').where('rollout_id', '=', id).execute(), []);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   test('no verdict before minRequests: a handful of errors does not roll back, nor does time alone advance', async () => {
     const h = get();
     const name = await h.model();
