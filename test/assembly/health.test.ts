@@ -8,22 +8,12 @@ import { AuditLog } from '../../src/audit/index.ts';
 import { lockChain } from '../../src/audit/rows.ts';
 import { openStore, type Store, type StoreOptions } from '../../src/store/index.ts';
 import { entry, testKey } from '../audit/helpers.ts';
+import { whileHeld } from '../fixtures/locks.ts';
 import { postgresTarget } from '../store/targets.ts';
 
 /** Makes one append fail: another session holds the chain's lock longer than the store's lock timeout. */
 async function failOneAppend(holder: Store, log: AuditLog, i: number): Promise<void> {
-  let release!: () => void;
-  let locked!: () => void;
-  const isLocked = new Promise<void>((r) => (locked = r));
-  const holding = holder.transaction(async (trx) => {
-    await lockChain(trx, 'postgres');
-    locked();
-    await new Promise<void>((r) => (release = r));
-  });
-  await isLocked;
-  await assert.rejects(log.append(entry(i)), { code: 'MG_STORE_BUSY' });
-  release();
-  await holding;
+  await whileHeld(holder, (trx) => lockChain(trx, 'postgres'), () => assert.rejects(log.append(entry(i)), { code: 'MG_STORE_BUSY' }));
 }
 
 test('audit health: a refused write is not a broken chain, but the next check verifies at once and finds tampering', async () => {

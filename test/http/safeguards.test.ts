@@ -126,11 +126,15 @@ test('a canary whose traffic is out of distribution fails on the security signal
   assert.equal(started.statusCode, 200, started.body);
   // Both versions answer the same, without errors: only the inputs are odd.
   for (let i = 0; i < 100; i++) assert.equal((await predict('spam-canary', `${'😀🎉🔥'.repeat(20)} ${i}`)).statusCode, 200);
-  const [r] = (await t.server.rollouts.tick()).filter((x) => x.endpoint === 'spam-canary');
-  assert.equal(r.decision, 'rollback', r.reason);
-  assert.match(r.reason, /a security detector flags traffic to the candidate/);
-  assert.ok((r.analysis?.candidate.oodShare ?? 0) > 0.9, JSON.stringify(r.analysis?.candidate));
-  assert.ok((r.analysis?.candidate.oodScored ?? 0) >= 20);
+  // Judged now, unless the server's own rollout timer (rolloutTickMs) already did during the traffic.
+  await t.server.rollouts.tick();
+  const history = (await t.server.admin.inject({ method: 'GET', url: '/admin/endpoints/spam-canary/history', headers: t.auth })).json().events;
+  const rollback = history.find((e: { action: string }) => e.action === 'rollback');
+  assert.ok(rollback, JSON.stringify(history.map((e: { action: string; reason: string }) => `${e.action}: ${e.reason}`)));
+  assert.match(rollback.reason, /a security detector flags traffic to the candidate/);
+  const analysis = rollback.detail.analysis as { candidate: { oodShare?: number; oodScored: number } };
+  assert.ok((analysis.candidate.oodShare ?? 0) > 0.9, JSON.stringify(analysis.candidate));
+  assert.ok(analysis.candidate.oodScored >= 20);
   const status = (await t.server.admin.inject({ method: 'GET', url: '/admin/endpoints/spam-canary', headers: t.auth })).json();
   assert.deepEqual(status.policy, { kind: 'single', version: '1' });
 });

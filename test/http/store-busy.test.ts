@@ -9,6 +9,7 @@ import { lockChain } from '../../src/audit/rows.ts';
 import type { Store } from '../../src/store/index.ts';
 import { addModel, writeModel } from '../fixtures/onnx.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
+import { whileHeld } from '../fixtures/locks.ts';
 import { DATABASE_URL, postgresTarget } from '../store/targets.ts';
 
 const target = postgresTarget();
@@ -39,28 +40,9 @@ const infer = () =>
     headers: t.auth,
   });
 
-/** Runs fn while `lock` holds in another session's open transaction. */
-async function whileHeld(lock: (trx: Parameters<Parameters<Store['transaction']>[0]>[0]) => Promise<unknown>, fn: () => Promise<void>): Promise<void> {
-  let release!: () => void;
-  let locked!: () => void;
-  const isLocked = new Promise<void>((r) => (locked = r));
-  const holding = holder.transaction(async (trx) => {
-    await lock(trx);
-    locked();
-    await new Promise<void>((r) => (release = r));
-  });
-  await isLocked;
-  try {
-    await fn();
-  } finally {
-    release();
-    await holding;
-  }
-}
-
 test('a table locked by another session: the admin read answers 503 MG_STORE_BUSY with Retry-After, then serves again', async () => {
   assert.equal((await t.server.admin.inject({ method: 'GET', url: '/admin/keys', headers: t.auth })).statusCode, 200);
-  await whileHeld((trx) => sql`lock table api_keys in access exclusive mode`.execute(trx), async () => {
+  await whileHeld(holder, (trx) => sql`lock table api_keys in access exclusive mode`.execute(trx), async () => {
     const res = await t.server.admin.inject({ method: 'GET', url: '/admin/keys', headers: t.auth });
     assert.equal(res.statusCode, 503, res.body);
     assert.equal(res.headers['retry-after'], '1');
@@ -72,7 +54,7 @@ test('a table locked by another session: the admin read answers 503 MG_STORE_BUS
 test('the audit chain locked by another replica: inference is not answered without its record (503), and is once the lock is free', async () => {
   assert.equal((await infer()).statusCode, 200);
   const before = Math.max(0, ...(await holder.db.selectFrom('audit_records').select('seq').execute()).map((r) => Number(r.seq)));
-  await whileHeld((trx) => lockChain(trx, 'postgres'), async () => {
+  await whileHeld(holder, (trx) => lockChain(trx, 'postgres'), async () => {
     const res = await infer();
     assert.equal(res.statusCode, 503, res.body);
     assert.equal(res.headers['retry-after'], '1');

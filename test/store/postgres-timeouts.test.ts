@@ -9,6 +9,7 @@ import { AuditLog, verifyAuditLog } from '../../src/audit/index.ts';
 import { lockChain } from '../../src/audit/rows.ts';
 import { isStoreBusy, MIGRATIONS, openStore, type Migration, type StoreOptions } from '../../src/store/index.ts';
 import { entry, testKey } from '../audit/helpers.ts';
+import { whileHeld } from '../fixtures/locks.ts';
 import { postgresTarget, type StoreTarget } from './targets.ts';
 
 type Limits = { statementTimeoutMs?: number; lockTimeoutMs?: number; poolSize?: number };
@@ -47,23 +48,13 @@ test('postgres: an audit append waiting past lockTimeoutMs fails as MG_STORE_BUS
     const log = await AuditLog.open(store, { signer: key.signer, flushIntervalMs: 0 });
     try {
       assert.equal((await log.append(entry(1))).seq, 1);
-      let release!: () => void;
-      let locked!: () => void;
-      const isLocked = new Promise<void>((r) => (locked = r));
-      const holding = holder.transaction(async (trx) => {
-        await lockChain(trx, 'postgres');
-        locked();
-        await new Promise<void>((r) => (release = r));
-      });
-      await isLocked;
-      await assert.rejects(log.append(entry(2)), (err: Error & { code?: string; retryAfterSeconds?: number }) => {
-        assert.equal(err.code, 'MG_STORE_BUSY');
-        assert.equal(err.message, 'the audit record could not be committed: the database did not answer in time; retry later');
-        assert.equal(err.retryAfterSeconds, 1);
-        return true;
-      });
-      release();
-      await holding;
+      await whileHeld(holder, (trx) => lockChain(trx, 'postgres'), () =>
+        assert.rejects(log.append(entry(2)), (err: Error & { code?: string; retryAfterSeconds?: number }) => {
+          assert.equal(err.code, 'MG_STORE_BUSY');
+          assert.equal(err.message, 'the audit record could not be committed: the database did not answer in time; retry later');
+          assert.equal(err.retryAfterSeconds, 1);
+          return true;
+        }));
       assert.equal((await log.append(entry(3))).seq, 2, 'the refused record took no place in the chain');
       await log.close();
       const report = await verifyAuditLog(store, { publicKeys: [key.publicKey] });
