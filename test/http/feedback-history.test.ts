@@ -91,6 +91,27 @@ test('labels for requests answered before a restart are joined through the audit
   assert.equal((await feedback({ requestId: `${batch.requestId}/2`, label: 'ham' })).json().results[0].outcome, 'accepted');
 });
 
+test('labels saying the model is wrong become decay: its status, its metric and a decision record', async () => {
+  const answers: { requestId: string; prediction: string }[] = [];
+  for (let i = 0; i < 12; i++) {
+    answers.push((await t.server.inference.inject({ method: 'POST', url: '/v1/models/spam-filter/predict', payload: { text: `${HAM} (${i})` }, headers: t.auth })).json());
+  }
+  assert.ok(answers.every((a) => a.prediction === 'ham'));
+  const res = await feedback({ items: answers.map((a) => ({ requestId: a.requestId, label: 'spam' })) });
+  assert.ok(res.json().results.every((r: { outcome: string }) => r.outcome === 'accepted'), res.body);
+  const fb = await status();
+  assert.equal(fb.decayed, true, JSON.stringify(fb));
+  const metrics = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
+  assert.match(metrics, /^modelgate_feedback_decayed\{model="spam-filter",version="1"\} 1$/m);
+  // The decision is audited as it is taken, without holding the labelling request: wait for it.
+  let decision: { detail_json: string } | undefined;
+  for (let i = 0; i < 2000 && !decision; i++) {
+    decision = (await t.server.admin.inject({ method: 'GET', url: '/admin/audit/records?kind=decision&flag=decay', headers: t.auth })).json().records[0];
+    if (!decision) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(JSON.parse(decision!.detail_json).action, 'decay-detected');
+});
+
 test('a label for a prediction older than the feedback TTL is expired, also when joined through the audit log', async () => {
   await t.server.close();
   writeFileSync(config, JSON.stringify({ feedback: { minLabelled: 1, ttlMs: 200 } }));
