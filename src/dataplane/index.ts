@@ -10,7 +10,8 @@ import type { VersionMonitors } from '../monitoring/version-monitors.ts';
 import { createMetadata, type ServerInfo } from './metadata.ts';
 import { createPredict } from './predict.ts';
 
-export type { AuditSink, InferenceObserver, InferenceOutcome, Infer, InferUseCase, RawAnswer, RequestContext } from './infer.ts';
+export type { AuditSink, FailureContext, InferenceObserver, InferenceOutcome, Infer, InferUseCase, RawAnswer, RequestContext } from './infer.ts';
+export { failureContext } from './infer.ts';
 export { createSafeguards, probabilitiesOf, type Safeguards, type SafeguardDeps, type SafeguardEvents, type OodMode, type Flag } from './safeguards.ts';
 export type { PredictItem, PredictResult, Prediction, Predict } from './predict.ts';
 export type { ServerInfo } from './metadata.ts';

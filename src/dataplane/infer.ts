@@ -103,6 +103,38 @@ function capturedPayload(policy: PayloadCapturePolicy | undefined, requestId: st
   return payload === undefined ? {} : { payload };
 }
 
+/** What the dataplane knew of a request that failed after its version was chosen: the transport's
+ * audit record of the failure carries it (which input made the model fail, on which arm, how late). */
+export interface FailureContext {
+  version: string;
+  route: string;
+  inputSha256: string | null;
+  latencyMs: number;
+}
+
+// By error, then request id: a failed batch rejects every caller with the same error object.
+const failures = new WeakMap<object, Map<string, FailureContext>>();
+
+/** The context of a failure thrown by infer/run for this request, if it happened after the version was chosen. */
+export function failureContext(err: unknown, requestId: string): FailureContext | undefined {
+  return typeof err === 'object' && err !== null ? failures.get(err)?.get(requestId) : undefined;
+}
+
+function noteFailure(err: unknown, requestId: string, context: FailureContext): void {
+  if (typeof err !== 'object' || err === null) return;
+  let byRequest = failures.get(err);
+  if (!byRequest) failures.set(err, (byRequest = new Map()));
+  byRequest.set(requestId, context);
+}
+
+function inputHashOf(inputs: readonly Tensor[]): string | null {
+  try {
+    return canonicalInputHash(inputs);
+  } catch {
+    return null; // inputs too malformed to hash: the record says so by leaving it out
+  }
+}
+
 export function createInfer(deps: InferDeps) {
   /** Authorizes and picks the version: the one named in the URL, else the endpoint policy's choice. */
   function resolve(ctx: RequestContext, model: string, version: string | undefined): Resolved {
@@ -167,7 +199,9 @@ export function createInfer(deps: InferDeps) {
       return { served, response, answered };
     } catch (err) {
       code = isModelGateError(err) ? err.code : 'MG_INTERNAL';
-      if (decision && SERVER_FAULTS.has(code)) observePrimary(deps.rollouts, model, arm, ctx.requestId, false, performance.now() - started);
+      const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+      if (decision && SERVER_FAULTS.has(code)) observePrimary(deps.rollouts, model, arm, ctx.requestId, false, latencyMs);
+      noteFailure(err, ctx.requestId, { version: served.version, route: decision?.shadow ? `${arm}+shadow` : arm, inputSha256: inputHashOf(request.inputs), latencyMs });
       throw err;
     } finally {
       deps.observer?.onInference?.({ model: served.name, version: served.version, code, seconds: (performance.now() - started) / 1000 });

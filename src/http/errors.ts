@@ -92,7 +92,7 @@ function classify(err: FastifyError, req: FastifyRequest): Answer {
 export function createErrorHandler(onRejected?: OnRejected) {
   return async function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const a = classify(err, req);
-    await onRejected?.(req, a.status, a.code, a.flags ?? [], a.message).catch((e: unknown) => req.log.error({ err: e }, 'audit of a refused request failed'));
+    await onRejected?.(req, a.status, a.code, a.flags ?? [], a.message, err).catch((e: unknown) => req.log.error({ err: e }, 'audit of a refused request failed'));
     return sendError(reply, a.status, a.message, a.retryAfter);
   };
 }

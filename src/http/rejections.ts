@@ -1,11 +1,12 @@
 // Refused requests are audited and counted too, so abuse is visible: a failed credential, a rate
 // limit, a malformed body. Both planes call this from the error handler and the guards.
 import type { FastifyRequest } from 'fastify';
-import type { AuditSink } from '../dataplane/index.ts';
+import { failureContext, type AuditSink, type FailureContext } from '../dataplane/index.ts';
 import type { ErrorCode } from '../errors.ts';
 import { rejectionReason } from '../monitoring/safeguard-metrics.ts';
 
-export type OnRejected = (req: FastifyRequest, status: number, code: ErrorCode | string, flags: readonly string[], message: string) => Promise<void>;
+/** `err`: what was thrown, when there was something (the dataplane may know more about it). */
+export type OnRejected = (req: FastifyRequest, status: number, code: ErrorCode | string, flags: readonly string[], message: string, err?: unknown) => Promise<void>;
 
 const INPUT_CODES = new Set(['MG_INPUT_CONSTRAINT', 'MG_INVALID_TENSOR', 'MG_INVALID_REQUEST', 'MG_PAYLOAD_TOO_LARGE', 'FST_ERR_VALIDATION']);
 
@@ -25,7 +26,7 @@ const clip = (v: unknown) => (typeof v === 'string' ? v.slice(0, 128) : null);
 export type CountRejection = (reason: string, model?: string, version?: string) => void;
 
 export function auditRejections(audit: AuditSink, plane: 'inference' | 'admin', count: CountRejection): OnRejected {
-  return async (req, status, code, extra, message) => {
+  return async (req, status, code, extra, message, err) => {
     const flags = flagsFor(status, code, extra);
     const params = (req.params ?? {}) as Record<string, unknown>;
     // Counted here and only here: every refusal of both planes passes this way once.
@@ -39,10 +40,16 @@ export function auditRejections(audit: AuditSink, plane: 'inference' | 'admin', 
       principal: req.principal?.id ?? null,
       endpoint: plane === 'inference' ? clip(params.model) : `admin ${req.method} ${req.routeOptions.url ?? 'unknown'}`,
       model: clip(params.model),
-      version: clip(params.version),
+      // A request that failed after its version was chosen: which version and arm, which input, how late.
+      ...auditedFailure(failureContext(err, req.id), clip(params.version)),
       flags,
       status,
       detail: { code, message: message.slice(0, 500) },
     });
   };
+}
+
+function auditedFailure(failure: FailureContext | undefined, versionParam: string | null) {
+  if (!failure) return { version: versionParam };
+  return { version: failure.version, route: failure.route, latencyMs: failure.latencyMs, ...(failure.inputSha256 && { inputSha256: failure.inputSha256 }) };
 }

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addModel, buildModel, classifierModel, ELEM, identityModel, int64Tensor, valueInfo, writeModel } from '../fixtures/onnx.ts';
+import { addModel, buildModel, classifierModel, ELEM, gatherModel, identityModel, int64Tensor, valueInfo, writeModel } from '../fixtures/onnx.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 
 let t: TestServer;
@@ -8,6 +8,7 @@ const repo = tempDir();
 writeModel(repo, 'add', '1', addModel());
 writeModel(repo, 'clf', '1', classifierModel(), { name: 'clf', version: '1', labels: ['neg', 'pos'] });
 for (const [dt, elem] of Object.entries(ELEM)) writeModel(repo, `id-${dt.toLowerCase()}`, '1', identityModel(elem));
+writeModel(repo, 'lookup', '1', gatherModel()); // fails inside the engine on an index past its table
 // y = x * 2^20 in INT64: safe inputs, outputs beyond 2^53.
 writeModel(repo, 'wide', '1', buildModel({
   nodes: [{ opType: 'Mul', input: ['x', 'k'], output: ['y'] }],
@@ -160,4 +161,24 @@ test('INT64 outputs beyond 2^53 are written digit for digit, not rounded through
   assert.match(res.body, /"data":\[3145728,1152921504607895552,-1152921504609992704\]/);
   assert.equal(BigInt(2 ** 40 + 1) * 1_048_576n, 1152921504607895552n, 'the expected digits are the exact product');
   assert.equal(res.json().model_name, 'wide');
+});
+
+test('a request that fails inside the model is audited with its version, arm, input hash and latency', async () => {
+  const body = { inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [7] }] };
+  const res = await inject('POST', '/v2/models/lookup/infer', body);
+  assert.equal(res.statusCode, 500, res.body);
+  assert.match(res.json().error, /the model failed on this input/);
+  let record: Record<string, unknown> | undefined;
+  for (let i = 0; i < 2000 && !record; i++) {
+    record = (await t.server.admin.inject({ method: 'GET', url: `/admin/audit/records?requestId=${res.headers['x-request-id']}`, headers: t.auth })).json().records[0];
+    if (!record) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.deepEqual([record!.kind, record!.status, record!.model, record!.version, record!.route], ['inference', 500, 'lookup', '1', 'primary']);
+  assert.match(String(record!.input_sha256), /^[0-9a-f]{64}$/);
+  assert.equal(typeof record!.latency_ms, 'number');
+  // The hash is the input's: another input, answered, hashes differently.
+  const ok = await inject('POST', '/v2/models/lookup/infer', { inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [2] }] });
+  assert.equal(ok.statusCode, 200, ok.body);
+  const other = (await t.server.admin.inject({ method: 'GET', url: `/admin/audit/records?requestId=${ok.headers['x-request-id']}`, headers: t.auth })).json().records[0];
+  assert.notEqual(other.input_sha256, record!.input_sha256);
 });

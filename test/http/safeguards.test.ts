@@ -59,6 +59,9 @@ test('a model over its rate limit answers 429 with Retry-After, and the refusal 
   const records = (await auditor(`requestId=${refused!.headers['x-request-id']}`)).json().records;
   assert.equal(records.length, 1);
   assert.deepEqual([records[0].kind, records[0].status, JSON.parse(records[0].flags_json)], ['rejected', 429, ['rate-limited']]);
+  // Refused after its version was chosen: the record says which version and arm, and which input.
+  assert.deepEqual([records[0].version, records[0].route], ['1', 'primary']);
+  assert.match(records[0].input_sha256, /^[0-9a-f]{64}$/);
 });
 
 test('feedback has a rate limit of its own: over it, 429 with Retry-After; inference goes on', async () => {
