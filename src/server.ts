@@ -199,6 +199,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     ...appOptions,
     onRejected: auditRejections(audit, 'inference', (reason, model, version) => metrics.rejected('inference', reason, model, version)),
     onShed: () => metrics.rejected('inference', 'overload'),
+    exposeInFlight: (read) => metrics.inFlightFrom('inference', read),
   });
   feedbackRoutes(inference, dataplane.feedback!);
   const admin = buildAdminApp(
@@ -216,6 +217,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
       ...appOptions,
       onRejected: auditRejections(audit, 'admin', (reason, model, version) => metrics.rejected('admin', reason, model, version)),
       onShed: () => metrics.rejected('admin', 'overload'),
+      exposeInFlight: (read) => metrics.inFlightFrom('admin', read),
     },
   );
   let closing: Promise<void> | undefined;

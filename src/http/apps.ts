@@ -35,6 +35,8 @@ export interface AppOptions {
   /** HTTPS per plane, from loadTls (src/http/tls.ts); a plane without an entry serves HTTP. */
   tls?: PlaneTls;
   onShed?: () => void;
+  /** Given a reader of the plane's requests in flight (the modelgate_inflight_requests gauge). */
+  exposeInFlight?: (read: () => number) => void;
 }
 
 /** The maxJsonDepth setting's default, for apps built without settings (tests, tools). */

@@ -28,6 +28,8 @@ export interface GuardOptions {
   onRejected?: OnRejected;
   /** Counts a shed request. */
   onShed?: () => void;
+  /** Given a reader of the requests in flight on this plane (for a gauge). */
+  exposeInFlight?: (read: () => number) => void;
 }
 
 /** Measures event loop lag by how late a periodic timer fires. */
@@ -50,6 +52,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
 
 export function installGuards(app: FastifyInstance, opts: GuardOptions): void {
   let inFlight = 0;
+  opts.exposeInFlight?.(() => inFlight);
   // Per principal, so one client flooding from many connections cannot take every slot from the rest.
   const perPrincipal = new Map<string, number>();
   const cap = opts.maxInFlightPerPrincipal ?? 0;

@@ -17,6 +17,8 @@ export interface Metrics {
   batchObserver(model: string, version: string): BatchObserver;
   /** Counts a refused request under the model and version it named, when they are loaded here. */
   rejected(plane: 'inference' | 'admin', reason: string, model?: string, version?: string): void;
+  /** Where the gauge of a plane's requests in flight reads from. */
+  inFlightFrom(plane: 'inference' | 'admin', read: () => number): void;
 }
 
 /** What the metrics read of the audit writer (AuditLog.stats()). */
@@ -105,6 +107,17 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
       for (const v of models.all()) this.set({ model: v.name, version: v.version }, v.batcher.busy);
     },
   });
+  const inFlight = new Map<string, () => number>();
+  new Gauge({
+    name: 'modelgate_inflight_requests',
+    help: 'Requests being handled now (authenticated or not yet), per plane: what maxInFlight bounds',
+    labelNames: ['plane'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [plane, read] of inFlight) this.set({ plane }, read());
+    },
+  });
   const safeguards = createSafeguardMetrics(registry, monitors ?? (() => undefined));
   return {
     registry,
@@ -114,6 +127,9 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
         requests.inc({ model: o.model, version: o.version, code: o.code });
         duration.observe({ model: o.model, version: o.version }, o.seconds);
       },
+    },
+    inFlightFrom(plane, read) {
+      inFlight.set(plane, read);
     },
     rejected(plane, reason, model, version) {
       const loaded = model !== undefined && models.has(model);

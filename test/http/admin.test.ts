@@ -33,6 +33,13 @@ test('/metrics speaks the Prometheus text format and counts inference outcomes',
   assert.match(res.body, /modelgate_batch_size_count\{model="add",version="1"\} 1/);
   assert.match(res.body, /modelgate_queue_depth\{model="add",version="1"\} 0/);
   assert.match(res.body, /modelgate_process_cpu_seconds_total/);
+  // The scrape itself is the one request in flight on the admin plane; the inference plane is idle.
+  assert.match(res.body, /^modelgate_inflight_requests\{plane="admin"\} 1$/m);
+  assert.match(res.body, /^modelgate_inflight_requests\{plane="inference"\} 0$/m);
+  // The engine and queue-wait histograms saw the answered request.
+  assert.match(res.body, /^modelgate_engine_duration_seconds_count\{model="add",version="1"\} 1$/m);
+  assert.match(res.body, /^modelgate_queue_wait_seconds_count\{model="add",version="1"\} 1$/m);
+  assert.match(res.body, /^modelgate_inference_duration_seconds_count\{model="add",version="1"\} 2$/m);
 });
 
 test('/admin/models lists registered models and, apart, unsigned development models', async () => {
