@@ -149,6 +149,11 @@ test('spam-only traffic fires a drift alert to a real webhook, held-out mail res
   assert.equal(firing.severity, 'warning');
   const active = await admin<{ active: { rule: string; state: string; instanceKey: string }[] }>('/admin/alerts');
   assert.ok(active.active.some((a) => a.rule === 'input_drift' && a.state === 'firing' && a.instanceKey === firing.instanceKey), 'listed as firing');
+  // And in the Prometheus figures: the drifted window and the firing alert.
+  const metrics = await (await fetch(`${running().adminUrl}/metrics`, { headers: { authorization: `Bearer ${running().token}` } })).text();
+  assert.match(metrics, /^modelgate_drift_detected\{model="spam-filter",version="1"\} 1$/m);
+  assert.match(metrics, /^modelgate_drift_statistic\{model="spam-filter",version="1",feature="[^"]+"\} [0-9.e-]+$/m);
+  assert.match(metrics, /^modelgate_alerts_firing\{rule="input_drift",severity="warning"\} 1$/m);
 
   // 2. Held-out mail in the corpus proportions: a later window closes quiet, and the alert resolves.
   await untilWindow(mix, false, driftedWindow);
