@@ -220,6 +220,8 @@ test('zero failed client requests across every transition under continuous load'
     ['POST', '/admin/endpoints/guard/shadow', { shadow: '4', sampleRate: 1 }],
     ['DELETE', '/admin/endpoints/guard/shadow'],
     ['POST', '/admin/models/guard/versions/1/promote', {}],
+    ['POST', '/admin/endpoints/guard/experiment', { variants: [{ name: 'a', version: '1', weight: 1 }, { name: 'b', version: '2', weight: 1 }] }],
+    ['DELETE', '/admin/endpoints/guard/experiment'],
   ];
   // Between transitions, wait for the clients to get some answers (not for a time: a slow machine
   // would otherwise run the steps back to back with no traffic between them).
@@ -233,6 +235,16 @@ test('zero failed client requests across every transition under continuous load'
       const res = await admin(method as 'POST', url, body);
       assert.ok(res.statusCode < 300, `${method} ${url}: ${res.body}`);
     }
+    // The controller's own transitions too: a good canary advanced step by step and promoted under load.
+    const started = await admin('POST', '/admin/endpoints/guard/canary', { candidate: '1', config: canary });
+    assert.equal(started.statusCode, 200, started.body);
+    let state = 'running';
+    for (let i = 0; i < 20 && state === 'running'; i++) {
+      await traffic(60);
+      await t.server.rollouts.tick();
+      state = (await admin('GET', '/admin/endpoints/guard')).json().rollout?.state;
+    }
+    assert.equal(state, 'succeeded', 'advanced and promoted by the controller while clients kept sending');
     await traffic(20);
   } finally {
     stop = true;
