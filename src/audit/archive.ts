@@ -72,6 +72,9 @@ export async function archiveAuditLog(store: Store, options: ArchiveOptions): Pr
   if (options.verifyWith) {
     const report = await verifyAuditLog(store, { publicKeys: options.verifyWith, toSeq: cut.seq });
     if (!report.ok) {
+      // Another replica's archive committing during the walk looks like missing records: a race, not tampering.
+      const now = await readArchivedThrough(db);
+      if (now !== archivedThrough) throw new ArchiveRaceError(archivedThrough, now);
       throw new ModelGateError('MG_CONFLICT', `the audit chain is broken at ${report.firstBroken!.seq} (${report.firstBroken!.problem}); nothing was archived`);
     }
   }

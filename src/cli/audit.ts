@@ -149,7 +149,8 @@ export function auditCommand(io: AuditCliIo = defaultIo()): Command {
           ...(opts.beforeSeq === undefined ? {} : { beforeSeq: opts.beforeSeq }),
         });
         io.stdout.write(result.archived
-          ? `archived records ${result.fromSeq}..${result.toSeq} (${result.records}) to ${result.file} (sha256 ${result.fileSha256}); verification now starts at the checkpoint ${result.toSeq}\n`
+          ? `archived records ${result.fromSeq}..${result.toSeq} (${result.records}) to ${result.file} (sha256 ${result.fileSha256}); verification now starts at the checkpoint ${result.toSeq}\n` +
+            (result.more ? 'more signed records lie in the range: run the command again with another --to-file\n' : '')
           : `nothing archived: ${result.reason}\n`);
       });
     }));

@@ -108,7 +108,8 @@ function capturedPayload(policy: PayloadCapturePolicy | undefined, requestId: st
 export interface FailureContext {
   version: string;
   route: string;
-  inputSha256: string | null;
+  /** Hashed only when asked: refusals under overload are not audited, and hashing then costs CPU. */
+  inputSha256(): string | null;
   latencyMs: number;
 }
 
@@ -165,8 +166,10 @@ export function createInfer(deps: InferDeps) {
         const out = await served.infer(valid.inputs, valid.outputs, signal);
         const latencyMs = performance.now() - started;
         const seen = await inspecting;
-        // The arm's statistics get the answer and the OOD verdict on its inputs (a canary fails on too many).
-        if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, latencyMs, firstLabel(served, out), seen?.ood);
+        // The arm's statistics get the answer and the OOD verdict on the request (a canary fails on too
+        // many). Counted per request, not per row: one large request of odd rows must not tip a canary.
+        const ood = seen?.ood && seen.ood.scored > 0 ? { scored: 1, out: seen.ood.out > 0 ? 1 : 0 } : undefined;
+        if (decision) observePrimary(deps.rollouts, model, arm, ctx.requestId, true, latencyMs, firstLabel(served, out), ood);
         return { outputs: out, seen };
       });
       const answered = seen && deps.safeguards
@@ -201,7 +204,7 @@ export function createInfer(deps: InferDeps) {
       code = isModelGateError(err) ? err.code : 'MG_INTERNAL';
       const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
       if (decision && SERVER_FAULTS.has(code)) observePrimary(deps.rollouts, model, arm, ctx.requestId, false, latencyMs);
-      noteFailure(err, ctx.requestId, { version: served.version, route: decision?.shadow ? `${arm}+shadow` : arm, inputSha256: inputHashOf(request.inputs), latencyMs });
+      noteFailure(err, ctx.requestId, { version: served.version, route: decision?.shadow ? `${arm}+shadow` : arm, inputSha256: () => inputHashOf(request.inputs), latencyMs });
       throw err;
     } finally {
       deps.observer?.onInference?.({ model: served.name, version: served.version, code, seconds: (performance.now() - started) / 1000 });

@@ -51,5 +51,6 @@ export function auditRejections(audit: AuditSink, plane: 'inference' | 'admin', 
 
 function auditedFailure(failure: FailureContext | undefined, versionParam: string | null) {
   if (!failure) return { version: versionParam };
-  return { version: failure.version, route: failure.route, latencyMs: failure.latencyMs, ...(failure.inputSha256 && { inputSha256: failure.inputSha256 }) };
+  const inputSha256 = failure.inputSha256();
+  return { version: failure.version, route: failure.route, latencyMs: failure.latencyMs, ...(inputSha256 && { inputSha256 }) };
 }

@@ -12,8 +12,8 @@ export interface Signals {
   security?: boolean;
 }
 
- /** Scored rows below which the candidate's out-of-distribution share is not judged. */
-export const MIN_OOD_ROWS = 20;
+ /** Scored requests below which the candidate's out-of-distribution share is not judged. */
+export const MIN_OOD_REQUESTS = 20;
 
 export type SignalsHook = (endpoint: string, version: string) => Signals | Promise<Signals>;
 
@@ -70,9 +70,10 @@ export function analyseCanary(
 
   // The security detector on the candidate's own traffic at this step, summed over replicas: crafted
   // inputs (evasion, probing) land outside the training distribution, and a new version is not shipped
-  // into such traffic. Fewer than 20 scored rows cannot estimate a share.
-  if (candidate.oodScored >= MIN_OOD_ROWS && (candidate.oodShare ?? 0) > thresholds.maxOodShare) {
-    failures.push(`a security detector flags traffic to the candidate: ${pct(candidate.oodShare!)} of its inputs are out of distribution, above ${pct(thresholds.maxOodShare)}`);
+  // into such traffic. Counted in requests, so one large request cannot tip it; fewer than 20 scored
+  // requests cannot estimate a share.
+  if (candidate.oodScored >= MIN_OOD_REQUESTS && (candidate.oodShare ?? 0) > thresholds.maxOodShare) {
+    failures.push(`a security detector flags traffic to the candidate: ${pct(candidate.oodShare!)} of its requests are out of distribution, above ${pct(thresholds.maxOodShare)}`);
   }
   if (signals.drift) failures.push('the drift monitor flags the candidate');
   if (signals.security) failures.push('a security detector flags traffic to the candidate');

@@ -12,7 +12,7 @@ export const thresholdsSchema = z
       .describe('fail when the label shares differ by more than this (total variation distance) and significantly'),
     alpha: z.number().gt(0).lt(1).default(0.001).describe('significance level of the error-rate and label-share tests'),
     maxOodShare: z.number().min(0).max(1).default(0.1)
-      .describe("fail when more than this share of the candidate's inputs at the step were out of distribution (over at least 20 scored rows)"),
+      .describe("fail when more than this share of the candidate's requests at the step were out of distribution (over at least 20 scored requests)"),
   })
   .strict();
 

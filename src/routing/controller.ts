@@ -69,7 +69,10 @@ export class RolloutController {
         failure ??= err;
       });
     }
-    await publishLive(this.core);
+    // After the endpoints: a failure to publish must not hide an endpoint's refresh error, nor skip it.
+    await publishLive(this.core).catch((err: unknown) => {
+      failure ??= err;
+    });
     if (failure !== undefined) throw failure;
   }
 

@@ -13,7 +13,7 @@ export interface Outcome {
   requestId?: string;
   /** On a shadow answer: the request id of the primary it mirrors. */
   shadowOf?: string;
-  /** Rows of the request the OOD scorer judged, and how many of them were out of distribution. */
+  /** 1 when the OOD scorer judged the request, and 1 when any of its rows was out of distribution. */
   oodScored?: number;
   oodOut?: number;
 }
@@ -28,7 +28,7 @@ export interface ArmSummary {
   /** Shadow arm only: requests answered by both sides with a label, and the share that agreed. */
   compared?: number;
   agreementRate?: number;
-  /** Rows of the arm's inputs the OOD scorer judged, and the share out of distribution (when any). */
+  /** Requests of the arm the OOD scorer judged, and the share with an out-of-distribution row (when any). */
   oodScored: number;
   oodShare?: number;
 }

@@ -52,9 +52,9 @@ test('a candidate whose step traffic is out of distribution beyond maxOodShare f
     return stats.summary();
   };
   const probed = analyseCanary(stable, withOod(0.3, 200), thresholds);
-  assert.deepEqual(probed.failures, ['a security detector flags traffic to the candidate: 30.00% of its inputs are out of distribution, above 10.00%']);
+  assert.deepEqual(probed.failures, ['a security detector flags traffic to the candidate: 30.00% of its requests are out of distribution, above 10.00%']);
   assert.equal(analyseCanary(stable, withOod(0.02, 200), thresholds).pass, true, 'the baseline allows about 1 %');
-  assert.equal(analyseCanary(stable, withOod(1, 19), thresholds).pass, true, 'fewer than 20 scored rows are not judged');
+  assert.equal(analyseCanary(stable, withOod(1, 19), thresholds).pass, true, 'fewer than 20 scored requests are not judged');
 });
 
 test('a p99 ratio over the limit is tolerated when the absolute difference is under minP99DeltaMs', () => {
