@@ -2,7 +2,8 @@
 // always ends at a signed checkpoint, which stays in the table, so verifying what remains starts
 // from a signed anchor and the archive file itself can be checked against the same signature.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import { ModelGateError } from '../errors.ts';
@@ -137,20 +138,30 @@ async function findCut(db: Kysely<Database>, after: number, limit: number, max: 
 }
 
 /** Writes records from..to under a temporary name, renamed at the end, so a crash never leaves a
- * half file under the real one. Returns how many were written. */
+ * half file under the real one. Only what this call created is removed on failure: another archive
+ * writing the same name keeps its temporary file, and a file that appeared under the real name
+ * meanwhile is not replaced. (Rename, not link: some volumes an archive folder may live on, such as
+ * SMB shares, have no hard links.) Returns how many were written. */
 async function writeFile(store: Store, file: string, fromSeq: number, toSeq: number): Promise<number> {
   const temp = `${file}.partial`;
-  const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
+  const handle = await open(temp, 'wx', 0o600).catch((err: NodeJS.ErrnoException) => {
+    // Someone else's temporary file: refused, and left alone.
+    if (err.code === 'EEXIST') throw new ModelGateError('MG_CONFLICT', `another archive is writing ${file}; choose another file`);
+    throw err;
+  });
+  const out = handle.createWriteStream();
   try {
     const count = await exportAuditJsonl(store, { fromSeq, toSeq }, out);
     out.end();
     await finished(out);
+    if (existsSync(file)) throw new ModelGateError('MG_CONFLICT', `the archive file ${file} appeared while it was written; nothing was removed`);
     renameSync(temp, file);
     return count;
   } catch (err) {
     out.destroy();
-    rmSync(temp, { force: true });
     throw err;
+  } finally {
+    rmSync(temp, { force: true });
   }
 }
 

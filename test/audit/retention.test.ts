@@ -130,6 +130,12 @@ for (const makeTarget of [sqliteTarget, postgresTarget] as (() => StoreTarget)[]
     writeFileSync(file, 'keep');
     await assert.rejects(archiveAuditLog(store, { beforeSeq: 11, file, actor: 'a' }), /already exists/);
     assert.equal(readFileSync(file, 'utf8'), 'keep');
+    // Another archive's temporary file under the same name is neither used nor removed.
+    const other = join(target.dir, 'other.jsonl');
+    writeFileSync(`${other}.partial`, 'theirs');
+    await assert.rejects(archiveAuditLog(store, { beforeSeq: 11, file: other, actor: 'a' }), { code: 'MG_CONFLICT', message: /another archive is writing/ });
+    assert.equal(readFileSync(`${other}.partial`, 'utf8'), 'theirs');
+    assert.deepEqual([await seqs(store), await cuts(store)], [range(1, 10), []]);
   }));
 }
 
