@@ -103,6 +103,9 @@ test('labels saying the model is wrong become decay: its status, its metric and 
   assert.equal(fb.decayed, true, JSON.stringify(fb));
   const metrics = (await t.server.admin.inject({ method: 'GET', url: '/metrics', headers: t.auth })).body;
   assert.match(metrics, /^modelgate_feedback_decayed\{model="spam-filter",version="1"\} 1$/m);
+  const accuracy = /^modelgate_feedback_metric\{model="spam-filter",version="1",metric="accuracy"\} ([0-9.e-]+)$/m.exec(metrics);
+  assert.ok(accuracy, 'the rolling accuracy is exported');
+  assert.equal(Number(accuracy[1]), fb.metrics.accuracy, 'the same figure as the monitoring status');
   // The decision is audited as it is taken, without holding the labelling request: wait for it.
   let decision: { detail_json: string } | undefined;
   for (let i = 0; i < 2000 && !decision; i++) {
