@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProfiler, parseBaseline } from '../src/monitoring/profile/index.ts';
+import { createTokenCounter } from '../src/monitoring/profile/scan.ts';
 import { normalizeText } from '../src/security/constraints.ts';
 import { textFeatures } from '../src/security/extraction/features.ts';
 import { prepareLoad } from './lib/corpus.ts';
@@ -40,4 +41,10 @@ time('normalizeText (NFKC, strip invisible, homoglyphs)', (t) => normalizeText(t
 time('sha256 of the text (audit input hash)', (t) => createHash('sha256').update(t).digest('hex'));
 time('OOD/drift text profile: profiler.profile([text])', (t) => profiler.profile([t]));
 time('extraction detector features: textFeatures(text)', (t) => textFeatures(t, { hashBits: 12, maxNonZero: 64 }));
+// The profile's token scan alone, with the vocabulary and without it (what the lookups cost).
+const spec = profiler.spec;
+const scan = createTokenCounter(spec.tokenPattern, spec.vocabulary, spec)!;
+const scanNoVocabulary = createTokenCounter(spec.tokenPattern, [], spec)!;
+time('  of the profile: the token scan (createTokenCounter)', (t) => scan(t));
+time('  of the profile: the token scan without vocabulary lookups', (t) => scanNoVocabulary(t));
 
