@@ -26,10 +26,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `modelgate <command> ...args` (serve or quickstart) on free ports with a fresh data folder. */
+/** Starts `modelgate <command> ...args` (serve or quickstart) on free ports with a fresh data folder.
+ * A port found free can be taken by another test process before the server binds it: on EADDRINUSE
+ * the start is tried again on other ports. */
 export async function startModelgate(command: 'serve' | 'quickstart', args: string[], env: Record<string, string> = {}, dataDirArg?: string): Promise<Running> {
-  const [port, adminPort] = [await freePort(), await freePort()];
   const dataDir = dataDirArg ?? join(tempDir('mg-e2e-'), 'data');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(command, args, env, dataDir);
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(command: 'serve' | 'quickstart', args: string[], env: Record<string, string>, dataDir: string): Promise<Running> {
+  const [port, adminPort] = [await freePort(), await freePort()];
   let out = '';
   // Lag shedding off unless a test asks for it: on a loaded CI machine a second of event-loop lag
   // (start-up compilation, other test processes) would turn a test's own requests into 503s.
