@@ -1,6 +1,6 @@
 // `modelgate serve`: every setting is a flag here, an environment variable and a config file key.
 import { Command, Option } from 'commander';
-import { envName, flagName, loadConfig, SECTION_KEYS, SETTINGS, type Config, type SettingDef, type SettingKey } from '../config/index.ts';
+import { envName, flagName, loadConfig, SECTION_ENV_KEYS, SETTINGS, type Config, type SettingDef, type SettingKey } from '../config/index.ts';
 import { createServer } from '../server.ts';
 
 function describe(key: string, def: SettingDef): string {
@@ -30,7 +30,7 @@ export function serveCommand(
     cmd.addOption(new Option(`${flagName(key)} ${arg}`, describe(key, def)));
   }
   const secrets = (Object.entries(SETTINGS) as [SettingKey, SettingDef][]).filter(([, d]) => d.secret).map(([k, d]) => `  ${envName(k).padEnd(28)}${d.doc}`);
-  const sections = [...SECTION_KEYS, 'models'].map((k) => envName(k)).join(', ');
+  const sections = SECTION_ENV_KEYS.map((k) => envName(k)).join(', ');
   cmd.addHelpText('after', `
 Secrets come only from the environment or the config file, never from flags:
 ${secrets.join('\n')}

@@ -100,7 +100,7 @@ function checkUnknownKeys(fileValues: Record<string, unknown>, file: string): vo
 
 /** Sections (and `models`) can come whole from an environment variable holding their JSON, which
  * replaces the file's: e.g. MODELGATE_RATE_LIMITS='{"perPrincipal":null}'. */
-const SECTION_ENV_KEYS: readonly string[] = [...SECTION_KEYS, 'models'];
+export const SECTION_ENV_KEYS: readonly string[] = [...SECTION_KEYS, 'models'];
 
 function sectionFromEnv(env: NodeJS.ProcessEnv, key: string): { value: unknown; source: string } | undefined {
   const name = envName(key);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { envName, flagName, SECTION_KEYS, SETTINGS, type SettingDef } from '../../src/config/index.ts';
+import { envName, flagName, SECTION_ENV_KEYS, SETTINGS, type SettingDef } from '../../src/config/index.ts';
 
 const help = spawnSync(process.execPath, ['bin/modelgate.js', 'serve', '--help'], { encoding: 'utf8' });
 const settings = Object.entries(SETTINGS) as [string, SettingDef][];
@@ -60,7 +60,7 @@ test('the help names the environment variable of every secret, with its doc, and
   for (const [key, def] of secrets) {
     assert.ok(secretLines.includes(squash(`${envName(key)} ${def.doc}`)), `${envName(key)} is listed with its doc`);
   }
-  for (const section of [...SECTION_KEYS, 'models']) {
+  for (const section of SECTION_ENV_KEYS) {
     assert.ok(squash(help.stdout).includes(envName(section)), `${envName(section)} is named`);
   }
   assert.match(help.stdout, /Precedence: flag > environment > config file > default\./);

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSigner, packageOf, trusting, type Signer } from '../fixtures/packages.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
+import { waitFor } from '../fixtures/wait.ts';
 
 const MODEL = readFileSync('examples/models/spam-filter/1/model.onnx');
 const MANIFEST = JSON.parse(readFileSync('examples/models/spam-filter/1/manifest.json', 'utf8'));
@@ -107,12 +108,11 @@ test('labels saying the model is wrong become decay: its status, its metric and 
   assert.ok(accuracy, 'the rolling accuracy is exported');
   assert.equal(Number(accuracy[1]), fb.metrics.accuracy, 'the same figure as the monitoring status');
   // The decision is audited as it is taken, without holding the labelling request: wait for it.
-  let decision: { detail_json: string } | undefined;
-  for (let i = 0; i < 2000 && !decision; i++) {
-    decision = (await t.server.admin.inject({ method: 'GET', url: '/admin/audit/records?kind=decision&flag=decay', headers: t.auth })).json().records[0];
-    if (!decision) await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.equal(JSON.parse(decision!.detail_json).action, 'decay-detected');
+  const decision = await waitFor<{ detail_json: string }>(
+    async () => (await t.server.admin.inject({ method: 'GET', url: '/admin/audit/records?kind=decision&flag=decay', headers: t.auth })).json().records[0],
+    'the decay decision record',
+  );
+  assert.equal(JSON.parse(decision.detail_json).action, 'decay-detected');
 });
 
 test('a label for a prediction older than the feedback TTL is expired, also when joined through the audit log', async () => {

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addModel, buildModel, classifierModel, ELEM, gatherModel, identityModel, int64Tensor, valueInfo, writeModel } from '../fixtures/onnx.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
+import { waitFor } from '../fixtures/wait.ts';
 
 let t: TestServer;
 const repo = tempDir();
@@ -168,17 +169,16 @@ test('a request that fails inside the model is audited with its version, arm, in
   const res = await inject('POST', '/v2/models/lookup/infer', body);
   assert.equal(res.statusCode, 500, res.body);
   assert.match(res.json().error, /the model failed on this input/);
-  let record: Record<string, unknown> | undefined;
-  for (let i = 0; i < 2000 && !record; i++) {
-    record = (await t.server.admin.inject({ method: 'GET', url: `/admin/audit/records?requestId=${res.headers['x-request-id']}`, headers: t.auth })).json().records[0];
-    if (!record) await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.deepEqual([record!.kind, record!.status, record!.model, record!.version, record!.route], ['inference', 500, 'lookup', '1', 'primary']);
-  assert.match(String(record!.input_sha256), /^[0-9a-f]{64}$/);
-  assert.equal(typeof record!.latency_ms, 'number');
+  const record = await waitFor<Record<string, unknown>>(
+    async () => (await t.server.admin.inject({ method: 'GET', url: `/admin/audit/records?requestId=${res.headers['x-request-id']}`, headers: t.auth })).json().records[0],
+    'the failed request\'s audit record',
+  );
+  assert.deepEqual([record.kind, record.status, record.model, record.version, record.route], ['inference', 500, 'lookup', '1', 'primary']);
+  assert.match(String(record.input_sha256), /^[0-9a-f]{64}$/);
+  assert.equal(typeof record.latency_ms, 'number');
   // The hash is the input's: another input, answered, hashes differently.
   const ok = await inject('POST', '/v2/models/lookup/infer', { inputs: [{ name: 'idx', datatype: 'INT64', shape: [1], data: [2] }] });
   assert.equal(ok.statusCode, 200, ok.body);
   const other = (await t.server.admin.inject({ method: 'GET', url: `/admin/audit/records?requestId=${ok.headers['x-request-id']}`, headers: t.auth })).json().records[0];
-  assert.notEqual(other.input_sha256, record!.input_sha256);
+  assert.notEqual(other.input_sha256, record.input_sha256);
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { makeSigner, packageOf, trusting } from '../fixtures/packages.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 import { DATABASE_URL, postgresTarget } from '../store/targets.ts';
+import { waitFor } from '../fixtures/wait.ts';
 
 const MODEL = readFileSync('examples/models/spam-filter/1/model.onnx');
 const MANIFEST = JSON.parse(readFileSync('examples/models/spam-filter/1/manifest.json', 'utf8'));
@@ -56,7 +57,7 @@ test('a block on one replica holds on the other, and a lift on either reaches bo
   assert.equal((await predict(a)).statusCode, 403, 'blocked where it was detected');
   assert.equal((await predict(b)).statusCode, 200, 'the other replica has not read the store yet');
   // The escalation is stored without delaying the answer; wait for it before the poll reads.
-  await waitFor(async () => (await a.server.store.db.selectFrom('extraction_levels').select('level').execute()).length === 1);
+  await waitFor(async () => (await a.server.store.db.selectFrom('extraction_levels').select('level').execute()).length === 1, 'the stored level');
   await b.server.extractionControl!.sync(); // what registryPollMs does on a timer
   assert.equal((await predict(b)).statusCode, 403, 'blocked on the other replica too');
 
@@ -69,13 +70,6 @@ test('a block on one replica holds on the other, and a lift on either reaches bo
   assert.equal((await predict(a)).statusCode, 200, 'and forgets it once it reads the lift');
 });
 
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the store never showed the stored level');
-}
 
 test('a label sent to one replica joins the prediction the other made, and is accepted once across both', async () => {
   const answer = (await a.server.inference.inject({ method: 'POST', url: '/v1/models/spam-filter/predict', payload: { text: 'Lunch on Friday?' }, headers: a.auth })).json();

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { flakyThresholdModel, slowThresholdModel, thresholdModel } from '../fixtures/onnx.ts';
 import { makeSigner, packageOf, trusting } from '../fixtures/packages.ts';
 import { testServer, type TestServer } from '../fixtures/server.ts';
+import { waitFor } from '../fixtures/wait.ts';
 
 const manifest = (version: string) => ({
   name: 'guard', version, labels: ['low', 'high'],
@@ -36,16 +37,6 @@ interface Decision { action: string; reason?: string; before: unknown; after: { 
 async function decisions(): Promise<Decision[]> {
   const records = (await admin('GET', '/admin/audit/records?kind=decision&flag=rollout&limit=1000')).json().records as { detail_json: string }[];
   return records.map((r) => JSON.parse(r.detail_json) as Decision);
-}
-
-async function waitFor<T>(find: () => Promise<T | undefined>): Promise<T> {
-  // Up to 20 s: the record is written within a few event-loop turns, but other test files load the machine.
-  for (let i = 0; i < 2000; i++) {
-    const found = await find();
-    if (found !== undefined) return found;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the awaited audit record never came');
 }
 
 let seq = 0;
@@ -100,7 +91,7 @@ test('a good canary advances through every step and is promoted to production', 
   assert.deepEqual([promoted.version, promoted.route], ['2', 'primary']);
   // The controller's own decisions are in the audit log, with their reasons (written as they are made,
   // without holding the tick: wait for the promotion's record).
-  await waitFor(async () => (await decisions()).find((d) => d.action === 'rollout-promote'));
+  await waitFor(async () => (await decisions()).find((d) => d.action === 'rollout-promote'), 'the promotion\'s audit record');
   const made = (await admin('GET', '/admin/audit/records?kind=decision&flag=rollout')).json().records as { principal: string; endpoint: string }[];
   assert.ok(made.every((d) => d.principal === 'rollout-controller' && d.endpoint === 'guard'));
   const actions = await decisions();
@@ -115,7 +106,7 @@ test('a candidate that answers differently is rolled back at once, and then gets
   const rollback = (await admin('GET', '/admin/endpoints/guard/history')).json().events.find((e: { action: string }) => e.action === 'rollback');
   assert.match(rollback.reason, /disagree|label/i);
   // The decision is audited as the controller makes it, without holding the tick: wait for the record.
-  const rolledBack = await waitFor(async () => (await decisions()).find((d) => d.action === 'rollout-rollback'));
+  const rolledBack = await waitFor(async () => (await decisions()).find((d) => d.action === 'rollout-rollback'), 'the rollback\'s audit record');
   assert.equal(rolledBack?.reason, rollback.reason, 'the audit log holds the rollback with the same reason');
   assert.equal(rolledBack.after.kind, 'single');
   assert.notEqual(rolledBack.after.version, '3', 'back on the stable version');
