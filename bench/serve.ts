@@ -43,7 +43,8 @@ const machine = {
 };
 log(`modelgate bench: ${started.toISOString()}  commit ${machine.commit}; ${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}, ${machine.wrk}`);
 log(`load average before: ${loadBefore.join(' ')} (1, 5, 15 min)${loadBefore[0] > machine.cores * 0.5 ? '  -- the machine is busy: figures are provisional' : ''}`);
-log(`runs: ${args.durationS} s measured after ${args.warmupS} s warm-up, concurrencies ${args.concurrencies.join(', ')}, configs ${args.only.join(', ')}` +
+log(`runs: ${args.durationS} s measured after ${args.warmupS} s warm-up, concurrencies ${args.concurrencies.join(', ')}, configs ${args.only.join(', ')}; ` +
+  `each server warmed ${args.serverWarmupS} s at c=${Math.max(...args.concurrencies)} when started; ${args.pairs} further cost pairs` +
   `${args.serverFlags.length ? `, extra server flags: ${args.serverFlags.join(' ')}` : ''}`);
 
 const corpus = prepareLoad(root);
@@ -54,6 +55,7 @@ let engine: EngineResult | null = null;
 const profiles: GraphProfile[] = [];
 const configs = SERVER_CONFIGS.filter((c) => args.only.includes(c.name as never)).map((c) => c.name);
 const runs: Run[] = [];
+const refC = args.concurrencies.includes(32) ? 32 : Math.max(...args.concurrencies);
 try {
   if (args.engine) {
     engine = await measureEngine(corpus.texts, [1, 8, 16, 32, 64], args.quick ? 1 : 3);
@@ -81,18 +83,33 @@ try {
         body: JSON.stringify({ text: corpus.texts[0] }),
       });
       if (probe.status !== 200) throw new Error(`${config.name}: probe answered ${probe.status}: ${await probe.text()}`);
+      // A fresh server runs much of its request path in V8's interpreter and baseline tiers: measured
+      // cold, c = 1 (the first concurrency) was 0.7 to 1 ms slower at p50 than the same server warm.
+      if (args.serverWarmupS > 0) {
+        await runWrk({ url: server.url, path: PATH, connections: Math.max(...args.concurrencies), bodiesFile: corpus.bodiesFile, token, seconds: args.serverWarmupS });
+      }
     }
+    const measure = async (config: (typeof servers)[number]['config'], server: RunningServer, c: number, round: number): Promise<Run> => {
+      const base = { url: server.url, path: PATH, connections: c, bodiesFile: corpus.bodiesFile, token };
+      if (args.warmupS > 0) await runWrk({ ...base, seconds: args.warmupS });
+      const before = threadTimes(server.pid);
+      const t0 = performance.now();
+      const r = await runWrk({ ...base, seconds: args.durationS });
+      const wall = (performance.now() - t0) / 1000;
+      const run: Run = { ...r, config: config.name, round, cpu: cpuSplit(server.pid, before, threadTimes(server.pid), wall), load1: load()[0] };
+      printRuns([run], (s) => { if (!s.startsWith('config ')) log(s); }, machine.cores);
+      return run;
+    };
     for (const c of args.concurrencies) {
-      for (const { config, server } of servers) {
-        const base = { url: server.url, path: PATH, connections: c, bodiesFile: corpus.bodiesFile, token };
-        if (args.warmupS > 0) await runWrk({ ...base, seconds: args.warmupS });
-        const before = threadTimes(server.pid);
-        const t0 = performance.now();
-        const r = await runWrk({ ...base, seconds: args.durationS });
-        const wall = (performance.now() - t0) / 1000;
-        const run: Run = { ...r, config: config.name, cpu: cpuSplit(server.pid, before, threadTimes(server.pid), wall), load1: load()[0] };
-        runs.push(run);
-        printRuns([run], (s) => { if (!s.startsWith('config ')) log(s); }, machine.cores);
+      for (const { config, server } of servers) runs.push(await measure(config, server, c, 0));
+    }
+    // The costs compare two configs measured a minute apart on a machine whose other load moves
+    // throughput by tens of percent: further interleaved pairs, and the median, make them a figure.
+    const costConfigs = servers.filter((s) => ['batching-on', 'security-off', 'audit-off'].includes(s.config.name));
+    if (args.pairs > 0 && costConfigs.length > 1 && costConfigs[0].config.name === 'batching-on') {
+      log(`cost pairs at c=${refC}:`);
+      for (let round = 1; round <= args.pairs; round++) {
+        for (const { config, server } of costConfigs) runs.push(await measure(config, server, refC, round));
       }
     }
   } finally {
@@ -103,13 +120,13 @@ try {
 }
 
 const loadAfter = load();
-const refC = args.concurrencies.includes(32) ? 32 : Math.max(...args.concurrencies);
 const ratios = computeRatios(runs, engine, refC);
 log();
 for (const c of SERVER_CONFIGS.filter((x) => args.only.includes(x.name as never))) log(`${c.name.padEnd(13)} ${c.what}`);
 log();
-runs.sort((a, b) => configs.indexOf(a.config) - configs.indexOf(b.config) || a.connections - b.connections);
-printRuns(runs, log, machine.cores);
+const table = runs.filter((r) => r.round === 0);
+table.sort((a, b) => configs.indexOf(a.config) - configs.indexOf(b.config) || a.connections - b.connections);
+printRuns(table, log, machine.cores);
 log('server cores: CPU used over the run, in cores: event-loop thread + busiest other thread (the engine worker) + the rest.');
 log('CPU ms/req: the same divided by req/s. est. idle req/s: 1000 / max(loop ms, engine ms, all ms / cores), what the');
 log('config could serve with the machine to itself -- an ESTIMATE from CPU time, not a measurement; no target is judged on it.');

@@ -29,7 +29,8 @@ Batch 1 through a worker thread, as the server runs it: p50 ${fmt(r.engine.worke
   console.log();
 }
 console.log('| config | c | req/s | p50 ms | p99 ms | non-2xx | server cores: loop + engine + other | CPU ms/req: loop / engine / all |\n| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |');
-for (const x of r.runs) {
+// The main table; the interleaved cost pairs (round 1 and later) are quoted by the cost ratios.
+for (const x of r.runs.filter((run) => (run.round ?? 0) === 0)) {
   const p = cpuPerRequest(x);
   console.log(`| ${x.config} | ${x.connections} | ${n(x.rps)} | ${fmt(x.p50Ms, 2)} | ${fmt(x.p99Ms, 2)} | ${x.non2xx + x.socketErrors}${x.valid ? '' : ' INVALID'} | ` +
     `${fmt(x.cpu.totalCores, 2)} = ${fmt(x.cpu.mainCores, 2)} + ${fmt(x.cpu.engineCores, 2)} + ${fmt(x.cpu.otherCores, 2)} | ${fmt(p.mainMs, 2)} / ${fmt(p.engineMs, 2)} / ${fmt(p.totalMs, 2)} |`);

@@ -93,17 +93,32 @@ let ca: Buffer;
 let mg: Started;
 let token: string;
 
+/** Starts the TLS server and waits until it is ready over HTTPS, or undefined when another test
+ * process took a port it found free (EADDRINUSE: the caller tries other ports). */
+async function startReady(): Promise<Started | undefined> {
+  const s = await start(['--tls-cert', cert.cert, '--tls-key', cert.key]);
+  for (let i = 0; i < 300; i++) {
+    if (s.proc.exitCode !== null) {
+      if (/EADDRINUSE/.test(s.output())) return undefined;
+      throw new Error(`modelgate exited early:\n${s.output()}`);
+    }
+    const ok = await get(s.ports.inference, '/v2/health/ready', ca).then((r) => r.status === 200, () => false);
+    if (ok) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  s.proc.kill('SIGKILL');
+  throw new Error(`modelgate was not ready over HTTPS within 30 s:\n${s.output()}`);
+}
+
 before(async () => {
   cert = makeCert('rsa2048');
   ca = readFileSync(cert.cert);
-  const s = await start(['--tls-cert', cert.cert, '--tls-key', cert.key]);
-  mg = s;
-  for (let i = 0; i < 300; i++) {
-    if (s.proc.exitCode !== null) throw new Error(`modelgate exited early:\n${s.output()}`);
-    const ok = await get(s.ports.inference, '/v2/health/ready', ca).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
+  let s: Started | undefined;
+  for (let attempt = 1; !s; attempt++) {
+    s = await startReady();
+    if (!s && attempt >= 5) throw new Error('five starts in a row lost their port to other processes');
   }
+  mg = s;
   token = readFileSync(join(s.dataDir, 'admin.token'), 'utf8').trim();
 });
 after(async () => {
