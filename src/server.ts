@@ -200,6 +200,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     onRejected: auditRejections(audit, 'inference', (reason, model, version) => metrics.rejected('inference', reason, model, version)),
     onShed: () => metrics.rejected('inference', 'overload'),
     exposeInFlight: (read) => metrics.inFlightFrom('inference', read),
+    onAnswered: (method, route, status, seconds) => metrics.httpAnswered('inference', method, route, status, seconds),
   });
   feedbackRoutes(inference, dataplane.feedback!);
   const admin = buildAdminApp(
@@ -218,6 +219,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
       onRejected: auditRejections(audit, 'admin', (reason, model, version) => metrics.rejected('admin', reason, model, version)),
       onShed: () => metrics.rejected('admin', 'overload'),
       exposeInFlight: (read) => metrics.inFlightFrom('admin', read),
+      onAnswered: (method, route, status, seconds) => metrics.httpAnswered('admin', method, route, status, seconds),
     },
   );
   let closing: Promise<void> | undefined;

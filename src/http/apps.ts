@@ -37,6 +37,8 @@ export interface AppOptions {
   onShed?: () => void;
   /** Given a reader of the plane's requests in flight (the modelgate_inflight_requests gauge). */
   exposeInFlight?: (read: () => number) => void;
+  /** Told of every answer: method, the route's pattern ('' when no route matched), status, seconds. */
+  onAnswered?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 /** The maxJsonDepth setting's default, for apps built without settings (tests, tools). */
@@ -74,6 +76,15 @@ function base(opts: AppOptions & PlaneHooks, plane: 'inference' | 'admin'): Fast
     reply.header('x-request-id', req.id);
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`));
+  const answered = opts.onAnswered;
+  if (answered) {
+    // The route's pattern, never the URL: a label per model name or garbage path would grow without bound.
+    // A request no route matched reaches the not-found handler, whose routeOptions.url is undefined.
+    app.addHook('onResponse', (req, reply, done) => {
+      answered(req.method, req.is404 ? '' : (req.routeOptions.url ?? ''), reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   installGuards(app, opts);
   return app;
 }

@@ -19,6 +19,8 @@ export interface Metrics {
   rejected(plane: 'inference' | 'admin', reason: string, model?: string, version?: string): void;
   /** Where the gauge of a plane's requests in flight reads from. */
   inFlightFrom(plane: 'inference' | 'admin', read: () => number): void;
+  /** One answered HTTP request: `route` is the route's pattern (never the URL), '' when none matched. */
+  httpAnswered(plane: 'inference' | 'admin', method: string, route: string, status: number, seconds: number): void;
 }
 
 /** What the metrics read of the audit writer (AuditLog.stats()). */
@@ -118,6 +120,21 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
       for (const [plane, read] of inFlight) this.set({ plane }, read());
     },
   });
+  // Every answer of both planes, as the client's HTTP library sees it minus the network: body reading,
+  // authentication and refusals included, which the inference histogram above does not cover.
+  const httpRequests = new Counter({
+    name: 'modelgate_http_requests_total',
+    help: 'HTTP requests answered, by plane, method, route pattern and status code',
+    labelNames: ['plane', 'method', 'route', 'status'],
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'modelgate_http_request_duration_seconds',
+    help: 'Time from routing a request to sending its answer (body read, checks, inference, audit), by plane and route pattern',
+    labelNames: ['plane', 'route'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
   const safeguards = createSafeguardMetrics(registry, monitors ?? (() => undefined));
   return {
     registry,
@@ -130,6 +147,10 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
     },
     inFlightFrom(plane, read) {
       inFlight.set(plane, read);
+    },
+    httpAnswered(plane, method, route, status, seconds) {
+      httpRequests.inc({ plane, method, route, status: String(status) });
+      httpDuration.observe({ plane, route }, seconds);
     },
     rejected(plane, reason, model, version) {
       const loaded = model !== undefined && models.has(model);

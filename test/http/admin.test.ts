@@ -46,3 +46,31 @@ test('/admin/models lists registered models and, apart, unsigned development mod
   const res = await t.server.admin.inject({ method: 'GET', url: '/admin/models', headers: t.auth });
   assert.deepEqual(res.json(), { models: [], unregistered: [{ name: 'add', version: '1', origin: 'repository:add/1' }], failures: [] });
 });
+
+test('/metrics counts every HTTP answer by route pattern and status, never by the URL it was sent to', async () => {
+  // A server of its own: the other tests' requests would be in the counts.
+  const own = await testServer(repo);
+  try {
+    const body = { inputs: [{ name: 'a', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }, { name: 'b', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] };
+    const inference = own.server.inference;
+    assert.equal((await inference.inject({ method: 'POST', url: '/v2/models/add/infer', payload: body, headers: own.auth })).statusCode, 200);
+    assert.equal((await inference.inject({ method: 'POST', url: '/v2/models/add/infer', payload: body, headers: own.auth })).statusCode, 200);
+    assert.equal((await inference.inject({ method: 'POST', url: '/v2/models/add/infer', payload: body })).statusCode, 401);
+    assert.equal((await inference.inject({ method: 'POST', url: '/v2/models/add/versions/1/infer', payload: '{', headers: { ...own.auth, 'content-type': 'application/json' } })).statusCode, 400);
+    assert.equal((await inference.inject({ method: 'GET', url: '/no/such/route-4f1d', headers: own.auth })).statusCode, 404);
+    const res = await own.server.admin.inject({ method: 'GET', url: '/metrics', headers: own.auth });
+    const line = (labels: string) => new RegExp(`^modelgate_http_requests_total\\{${labels}\\} (\\d+)$`, 'm').exec(res.body)?.[1];
+    assert.equal(line('plane="inference",method="POST",route="/v2/models/:model/infer",status="200"'), '2');
+    assert.equal(line('plane="inference",method="POST",route="/v2/models/:model/infer",status="401"'), '1');
+    assert.equal(line('plane="inference",method="POST",route="/v2/models/:model/versions/:version/infer",status="400"'), '1');
+    assert.equal(line('plane="inference",method="GET",route="",status="404"'), '1');
+    assert.doesNotMatch(res.body, /route-4f1d/);
+    assert.match(res.body, /^modelgate_http_request_duration_seconds_count\{plane="inference",route="\/v2\/models\/:model\/infer"\} 3$/m);
+    // The scrape is answered after it is rendered: it is not in its own counts.
+    assert.equal(line('plane="admin",method="GET",route="/metrics",status="200"'), undefined);
+    const again = await own.server.admin.inject({ method: 'GET', url: '/metrics', headers: own.auth });
+    assert.match(again.body, /^modelgate_http_requests_total\{plane="admin",method="GET",route="\/metrics",status="200"\} 1$/m);
+  } finally {
+    await own.close();
+  }
+});
