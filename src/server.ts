@@ -115,7 +115,9 @@ export async function createServer(config: Config, options: { logger?: Logger } 
       await serving.reconcile();
     },
     productionVersion: async (model) => (await registry.getModel(model)).productionVersion,
-    prepare: (model, versions) => serving.prepare(model, versions),
+    prepare: async (model, versions) => {
+      await serving.prepare(model, versions);
+    },
     onChange: (change) => {
       logger.info({ endpoint: change.endpoint, action: change.action }, 'endpoint policy changed');
       // The controller's own decisions (advance, promote, rollback) are audited like an operator's

@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors, ModelGateError } from '../errors.ts';
 import type { ModelSet } from '../registry/index.ts';
 import type { ServingKeys } from '../registry/keys.ts';
-import type { ServingController } from '../registry/serving.ts';
-import type { ModelVersion, VersionRegistry } from '../registry/versions/index.ts';
+import type { ReconcileReport, ServingController } from '../registry/serving.ts';
+import { PRODUCTION_ALIAS, type ModelVersion, type VersionRegistry } from '../registry/versions/index.ts';
 import type { AuditSink } from '../dataplane/index.ts';
 import type { JsonValue } from '../audit/index.ts';
 import { authorize, can } from '../security/index.ts';
@@ -111,19 +111,51 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
     return view(await registry.getVersion(req.params.model, req.params.version));
   });
 
+  /**
+   * Makes `version` production through `commit`, loading and warming it first: a version that cannot
+   * be served is refused before anything changes, and the version serving now goes on serving. (The
+   * registry change alone would switch every replica to a version none of them can load.)
+   */
+  const toProduction = async <T>(model: string, version: string | undefined, commit: () => Promise<T>): Promise<{ result: T; report: ReconcileReport }> => {
+    let prepared: ReconcileReport | undefined;
+    try {
+      if (version !== undefined) prepared = await serving.prepare(model, [version]);
+    } catch (err) {
+      await serving.settle(model);
+      if (err instanceof ModelGateError && err.code === 'MG_MODEL_NOT_READY') {
+        throw new ModelGateError('MG_CONFLICT', `${err.message}; production is unchanged`);
+      }
+      throw err;
+    }
+    let result: T;
+    try {
+      result = await commit();
+    } catch (err) {
+      await serving.settle(model);
+      throw err;
+    }
+    const settled = await serving.settle(model);
+    // What this change did to serving: the load before the commit and the swap after it.
+    const report = prepared ? { ...settled, loaded: [...prepared.loaded, ...settled.loaded] } : settled;
+    return { result, report };
+  };
+
+  // The lifecycle changes take an optional body (only a reason): a bodiless POST is an empty one.
+  app.addHook('preValidation', async (req) => {
+    if ((req.body === undefined || req.body === null) && req.routeOptions.schema?.body === reasonBody) req.body = {};
+  });
   const change = { schema: { params: params('model', 'version'), body: reasonBody, response: responses } };
   app.post('/admin/models/:model/versions/:version/promote', change, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
     const before = await pointers(req.params.model);
-    const version = await registry.promote(req.params.model, req.params.version, actor(req), reasonOf(req));
-    const report = await serving.reconcile();
+    const { result: version, report } = await toProduction(req.params.model, req.params.version, () => registry.promote(req.params.model, req.params.version, actor(req), reasonOf(req)));
     return recorded(req, 'promote', req.params, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.post('/admin/models/:model/rollback', { schema: { params: params('model'), body: reasonBody, response: responses } }, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
     const before = await pointers(req.params.model);
-    const version = await registry.rollback(req.params.model, actor(req), reasonOf(req));
-    const report = await serving.reconcile();
+    const target = await registry.rollbackTarget(req.params.model);
+    const { result: version, report } = await toProduction(req.params.model, target, () => registry.rollback(req.params.model, actor(req), reasonOf(req)));
     return recorded(req, 'rollback', { model: req.params.model, version: version.version }, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.post('/admin/models/:model/versions/:version/archive', change, async (req: Req) => {
@@ -152,8 +184,8 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
   app.put('/admin/models/:model/aliases/:alias', { schema: { params: params('model', 'alias'), body: aliasBody, response: responses } }, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
     const before = await pointers(req.params.model);
-    const version = await registry.setAlias(req.params.model, req.params.alias, req.body!.version!, actor(req), reasonOf(req));
-    const report = await serving.reconcile();
+    const target = req.params.alias === PRODUCTION_ALIAS ? req.body!.version! : undefined;
+    const { result: version, report } = await toProduction(req.params.model, target, () => registry.setAlias(req.params.model, req.params.alias, req.body!.version!, actor(req), reasonOf(req)));
     return recorded(req, `set-alias ${req.params.alias}`, { model: req.params.model, version: version.version }, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.delete('/admin/models/:model/aliases/:alias', { schema: { params: params('model', 'alias'), response: responses } }, async (req: Req) => {

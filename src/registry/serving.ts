@@ -37,6 +37,8 @@ export interface ReconcileReport {
   loaded: string[];
   unloaded: string[];
   failed: { name: string; version: string; reason: string }[];
+  /** Versions left serving because the production version that should replace them cannot load. */
+  kept: string[];
 }
 
 const REGISTRY_ORIGIN = 'package:';
@@ -82,7 +84,7 @@ export class ServingController {
 
   private async reconcileOnce(): Promise<ReconcileReport> {
     const { models, registry, logger } = this.deps;
-    const report: ReconcileReport = { loaded: [], unloaded: [], failed: [] };
+    const report: ReconcileReport = { loaded: [], unloaded: [], failed: [], kept: [] };
     const want = await this.desired();
     for (const w of want.values()) {
       if (models.isLoaded(w.name, w.version)) continue;
@@ -113,10 +115,22 @@ export class ServingController {
         logger.error({ model: w.name, version: w.version }, `model version not loaded: ${reason}`);
       }
     }
-    // Switch defaults only once the new versions are warm.
-    for (const w of want.values()) if (w.production && models.isLoaded(w.name, w.version)) models.setDefault(w.name, w.version);
+    // Switch defaults only once the new versions are warm. A production version that cannot load
+    // here (a broken package, a decryption key this replica lacks) must not take the model offline:
+    // the version answering now keeps answering, and the failure is reported.
+    const stranded = new Set<string>();
+    for (const w of want.values()) {
+      if (!w.production) continue;
+      if (models.isLoaded(w.name, w.version)) models.setDefault(w.name, w.version);
+      else stranded.add(w.name);
+    }
     for (const v of models.all()) {
       if (!v.origin.startsWith(REGISTRY_ORIGIN) || want.has(key(v.name, v.version))) continue;
+      if (stranded.has(v.name) && models.defaultVersion(v.name) === v.version) {
+        report.kept.push(key(v.name, v.version));
+        logger.warn({ model: v.name, version: v.version }, 'the production version cannot be loaded; the version serving now stays');
+        continue;
+      }
       await models.remove(v.name, v.version);
       report.unloaded.push(key(v.name, v.version));
       logger.info({ model: v.name, version: v.version }, 'model version unloaded');
@@ -125,7 +139,7 @@ export class ServingController {
   }
 
   /** Loads versions a routing change is about to send traffic to; throws when one cannot load. */
-  async prepare(name: string, versions: readonly string[]): Promise<void> {
+  async prepare(name: string, versions: readonly string[]): Promise<ReconcileReport> {
     for (const version of versions) {
       await this.deps.registry.getVersion(name, version);
       this.prepared.set(key(name, version), { name, version, at: Date.now() });
@@ -136,6 +150,7 @@ export class ServingController {
     for (const version of versions) {
       if (!this.deps.models.isLoaded(name, version)) throw new ModelGateError('MG_MODEL_NOT_READY', `version '${version}' of '${name}' is not loaded`);
     }
+    return report;
   }
 
   /** After a routing change is committed its versions are referenced: the preparation can go. */
@@ -144,15 +159,22 @@ export class ServingController {
     return this.reconcile();
   }
 
-  /** Serves a version besides the production one, and keeps serving it across restarts. */
+  /** Serves a version besides the production one, and keeps serving it across restarts. A version
+   * that cannot load is refused (MG_CONFLICT with the reason) and not kept for later. */
   async load(name: string, version: string, actor: string): Promise<ReconcileReport> {
     await this.deps.registry.getVersion(name, version);
+    const prepared = await this.prepare(name, [version]).catch(async (err: unknown) => {
+      await this.settle(name);
+      if (err instanceof ModelGateError && err.code === 'MG_MODEL_NOT_READY') throw new ModelGateError('MG_CONFLICT', err.message);
+      throw err;
+    });
     await this.deps.store.db
       .insertInto('served_versions')
       .values({ model_name: name, version, loaded_at: new Date().toISOString(), loaded_by: actor })
       .onConflict((oc) => oc.columns(['model_name', 'version']).doNothing())
       .execute();
-    return this.reconcile();
+    const settled = await this.settle(name);
+    return { ...settled, loaded: [...prepared.loaded, ...settled.loaded] };
   }
 
   async unload(name: string, version: string): Promise<ReconcileReport> {

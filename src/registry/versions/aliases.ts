@@ -65,15 +65,7 @@ export async function rollback(ctx: RegistryContext, name: string, actor: string
     await lockModel(ctx, trx, name);
     const current = (await aliasRow(trx, name, PRODUCTION_ALIAS))?.version;
     if (!current) throw conflict(`model '${name}' has no production version to roll back`);
-    const target = await trx
-      .selectFrom('model_versions')
-      .select('version')
-      .where('model_name', '=', name)
-      .where('promoted_seq', 'is not', null)
-      .where('version', '!=', current)
-      .orderBy('promoted_seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const target = await previousProduction(trx, name, current);
     if (!target) {
       throw conflict(`model '${name}' has no previous production version to roll back to: '${current}' is the first one still available`);
     }
@@ -88,6 +80,25 @@ export async function rollback(ctx: RegistryContext, name: string, actor: string
     });
     return readVersion(trx, name, target.version);
   });
+}
+
+/** The version a rollback of `name` would make production now, if there is one (read without a lock:
+ * the version to load before the rollback is committed; the rollback itself re-reads it). */
+export async function rollbackTarget(db: Db, name: string): Promise<string | undefined> {
+  const current = (await aliasRow(db, name, PRODUCTION_ALIAS))?.version;
+  return current === undefined ? undefined : (await previousProduction(db, name, current))?.version;
+}
+
+function previousProduction(db: Db, name: string, current: string): Promise<{ version: string } | undefined> {
+  return db
+    .selectFrom('model_versions')
+    .select('version')
+    .where('model_name', '=', name)
+    .where('promoted_seq', 'is not', null)
+    .where('version', '!=', current)
+    .orderBy('promoted_seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function removeAlias(ctx: RegistryContext, name: string, alias: string, actor: string, reason?: string): Promise<void> {

@@ -3,7 +3,7 @@
 // transactions that lock the model, so they hold across replicas sharing PostgreSQL.
 import { errors } from '../../errors.ts';
 import type { BlobStore, Store } from '../../store/index.ts';
-import { promote, readVersion, removeAlias, rollback, setAlias } from './aliases.ts';
+import { promote, readVersion, removeAlias, rollback, rollbackTarget, setAlias } from './aliases.ts';
 import { archive, deleteVersion } from './lifecycle.ts';
 import { register } from './register.ts';
 import { aliasRow, compareVersions, modelExists, readModels, toVersion, type RegistryContext } from './rows.ts';
@@ -77,6 +77,11 @@ export class VersionRegistry {
   /** Moves production back to the previous production version; MG_CONFLICT when there is none. */
   rollback(name: string, actor: string, reason?: string): Promise<ModelVersion> {
     return rollback(this.ctx, name, actor, reason);
+  }
+
+  /** The version rollback() would make production now, if any. */
+  rollbackTarget(name: string): Promise<string | undefined> {
+    return rollbackTarget(this.ctx.store.db, name);
   }
 
   archive(name: string, version: string, actor: string, reason?: string): Promise<ModelVersion> {
