@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createLogger } from './assembly/logging.ts';
+import { createLogger, throttledWarning } from './assembly/logging.ts';
 import { loadTls } from './http/tls.ts';
 import { loadRepository } from './assembly/repository.ts';
 import { buildSafeguards } from './assembly/safeguards.ts';
@@ -171,6 +171,8 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   const jwt = config.identity.jwt
     ? await createJwtVerifier(config.identity.jwt, {
         onJwksFileError: (err) => logger.error({ err: err.message }, 'the JWKS file changed but cannot be used; the keys in force stay'),
+        // Why tokens are refused, for whoever sets up the identity provider: once a minute per reason.
+        onRefused: throttledWarning(logger, 'a bearer JWT was refused'),
       })
     : undefined;
   const alerting = createAlerting({

@@ -21,6 +21,8 @@ export interface JwtVerifierOptions {
   now?: () => number;
   /** Told when a changed JWKS file cannot be used; the previous key set stays in force. */
   onJwksFileError?: (err: Error) => void;
+  /** Told why a presented token was refused (never the token): the client only hears 401. */
+  onRefused?: (reason: string) => void;
 }
 
 const config = (message: string) => new ModelGateError('MG_CONFIG_INVALID', message);
@@ -176,6 +178,7 @@ export async function createJwtVerifier(input: JwtSettingsInput | JwtSettings, o
     async authenticate(token) {
       if (!token) return undefined;
       const r = await verify(token);
+      if (!r.ok) options.onRefused?.(r.reason);
       return r.ok ? r.principal : undefined;
     },
   };
