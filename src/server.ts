@@ -108,6 +108,21 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     audit,
     extraVersions: async () => (rollouts ? rollouts.referencedVersions() : []),
   });
+  // Keys added to or removed from the mounted paths take effect at the next poll (and before each
+  // upload), without a restart; a version that failed to load for want of a key is tried again.
+  const keyProblem = throttledWarning(logger, 'the package keys cannot be read again; the keys in force stay');
+  const syncKeys = async (): Promise<void> => {
+    let changes;
+    try {
+      changes = await keys.refresh();
+    } catch (err) {
+      keyProblem(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (changes.added.length === 0 && changes.removed.length === 0) return;
+    logger.info(changes, 'package keys changed');
+    await serving.retryFailed();
+  };
   rollouts = await RolloutController.open({
     store,
     promote: async (model, version, actor, reason) => {
@@ -163,6 +178,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
   const archiveDir = config.auditArchiveDir ?? join(config.dataDir, 'audit-archive');
   const timers = [
     ...startPeriodicWork(rollouts, config, logger, parts.extractionControl, () => parts.monitors),
+    ...(config.registryPollMs > 0 ? [setInterval(() => void syncKeys().catch(() => undefined), config.registryPollMs).unref()] : []),
     ...startRetention(config, store, auditKey.publicKey, archiveDir, logger),
   ];
   dataplane.markStarted();
@@ -215,6 +231,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
         ...(parts.extractionControl ? [extractionRoutes(parts.extractionControl, audit)] : []),
       ],
       maxPackageBytes: config.maxPackageBytes,
+      refreshKeys: syncKeys,
       onRefused: (code: string) => metrics.safeguards.packageRefused(code),
       auditing: { store, publicKey: auditKey.publicKey, archiveDir },
     },

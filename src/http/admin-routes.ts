@@ -22,6 +22,8 @@ export interface RegistryRouteDeps {
   audit?: AuditSink;
   /** Counts a refused upload by catalog code. */
   onRefused?: (code: string) => void;
+  /** Reads the package keys again (a key just added to the trusted folder counts for this upload). */
+  refreshKeys?: () => Promise<void>;
 }
 
 const params = (...names: string[]) => ({ type: 'object', required: names, properties: Object.fromEntries(names.map((n) => [n, NAME])) });
@@ -69,6 +71,7 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
   app.post('/admin/packages', { schema: { response: responses }, bodyLimit: deps.maxPackageBytes }, async (req, reply) => {
     authorize(req.principal, 'deploy');
     if (!Buffer.isBuffer(req.body)) throw errors.invalidRequest('send the package file as application/octet-stream');
+    await deps.refreshKeys?.();
     const { version, created } = await registry
       .register({ bytes: req.body, actor: req.principal.id, trustedKeys: deps.keys.trusted, decryptionKeys: deps.keys.decryption })
       .catch((err: unknown) => {

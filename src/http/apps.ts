@@ -104,6 +104,8 @@ export interface AdminDeps {
   keys: ServingKeys;
   maxPackageBytes: number;
   onRefused?: (code: string) => void;
+  /** Reads the package keys again before an upload. */
+  refreshKeys?: () => Promise<void>;
   audit: AuditSink;
   auditing: AuditRouteDeps;
   apiKeys: ApiKeyService;

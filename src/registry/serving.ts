@@ -153,6 +153,13 @@ export class ServingController {
     return report;
   }
 
+  /** The package keys changed: versions that failed to load are tried again (one may have lacked its
+   * signing or decryption key). */
+  retryFailed(): Promise<ReconcileReport> {
+    this.failedDigests.clear();
+    return this.reconcile();
+  }
+
   /** After a routing change is committed its versions are referenced: the preparation can go. */
   settle(name: string): Promise<ReconcileReport> {
     for (const [k, p] of this.prepared) if (p.name === name) this.prepared.delete(k);
