@@ -98,13 +98,14 @@ function tensorPolicy(policy: OutputPolicy, outputs: Tensor[], labels: readonly 
   const labelTensor: Tensor = { name: label?.name ?? names.label ?? 'label', datatype: 'BYTES', shape: [rows], data: labelData };
   if (policy.mode === 'label' || !probs) return [labelTensor];
   const p = probs.data as ArrayLike<number>;
-  const conf = new Float32Array(rows);
+  // FP64, not the model's FP32: a rounded 0.9 held as a float32 is written 0.8999999761581421.
+  const conf = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     // The confidence of the label actually returned (a model may threshold differently from argmax).
     const col = label ? labels.indexOf(labelData[r]) : top[r];
     conf[r] = coarseConfidence(Number(p[r * k + (col >= 0 && col < k ? col : top[r])]), k, policy.decimals);
   }
-  return [labelTensor, { name: names.confidence ?? 'confidence', datatype: 'FP32', shape: [rows], data: conf }];
+  return [labelTensor, { name: names.confidence ?? 'confidence', datatype: 'FP64', shape: [rows], data: conf }];
 }
 
 function isProbabilities(t: Tensor): boolean {

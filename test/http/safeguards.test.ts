@@ -151,6 +151,10 @@ test('the output policy: top1 returns the label and a rounded confidence, no pro
   assert.equal(Math.round(body.confidence * 10), body.confidence * 10, 'one decimal');
   const oip = await t.server.inference.inject({ method: 'POST', url: '/v2/models/spam-strict/infer', headers: t.auth, payload: { inputs: [{ name: 'text', datatype: 'BYTES', shape: [1], data: [held[0].text] }] } });
   assert.deepEqual(oip.json().outputs.map((o: { name: string }) => o.name).sort(), ['confidence', 'label']);
+  // On the wire the rounded confidence is the short decimal, not a float32's expansion of it.
+  const confidence = oip.json().outputs.find((o: { name: string }) => o.name === 'confidence');
+  assert.equal(confidence.datatype, 'FP64');
+  assert.match(oip.body, /"data":\[0\.\d\]/);
 });
 
 test('an extraction attacker is flagged and degraded; a customer sending real mail at the same rate is not', async () => {

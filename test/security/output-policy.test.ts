@@ -26,13 +26,16 @@ describe('output policy on OIP tensors', () => {
     assert.deepEqual(label, { name: 'label', datatype: 'BYTES', shape: [3], data: ['ham', 'spam', 'spam'] });
     assert.equal(conf.name, 'confidence');
     assert.deepEqual(conf.shape, [3]);
-    assert.deepEqual(Array.from(conf.data as Float32Array, (x) => Number(x.toFixed(6))), [0.9, 0.5, 0.9]);
+    // Exactly the rounded values, as they are written in JSON: FP64, not float32 approximations.
+    assert.equal(conf.datatype, 'FP64');
+    assert.deepEqual(Array.from(conf.data as Float64Array), [0.9, 0.5, 0.9]);
+    assert.equal(JSON.stringify(Array.from(conf.data as Float64Array)), '[0.9,0.5,0.9]');
     assert.equal(rest.length, 0, 'logits and probabilities are gone');
   });
 
   it('top1 with two decimals never says 1.00', () => {
     const [, conf] = applyOutputPolicy(policy('top1', 2), outputs(), LABELS);
-    assert.deepEqual(Array.from(conf.data as Float32Array, (x) => Number(x.toFixed(6))), [0.97, 0.55, 0.99]);
+    assert.deepEqual(Array.from(conf.data as Float64Array), [0.97, 0.55, 0.99]);
   });
 
   it('label keeps the label only', () => {
@@ -43,7 +46,7 @@ describe('output policy on OIP tensors', () => {
     const probsOnly: Tensor[] = [{ name: 'p', datatype: 'FP64', shape: [2, 3], data: new Float64Array([0.2, 0.5, 0.3, 0.4, 0.4, 0.2]) }];
     const [label, conf] = applyOutputPolicy(policy('top1'), probsOnly, ['a', 'b', 'c']);
     assert.deepEqual(label.data, ['b', 'a']);
-    assert.deepEqual(Array.from(conf.data as Float32Array, (x) => Number(x.toFixed(6))), [0.5, 0.4]);
+    assert.deepEqual(Array.from(conf.data as Float64Array), [0.5, 0.4]);
   });
 
   it('honours explicit output names', () => {
