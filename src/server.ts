@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { isModelGateError } from './errors.ts';
 import { createLogger, throttledWarning } from './assembly/logging.ts';
 import { loadTls } from './http/tls.ts';
 import { loadRepository } from './assembly/repository.ts';
@@ -163,6 +164,7 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     audit,
     rollouts,
     payloadCapture: (model) => config.models[model]?.payloadCapture,
+    modelRegistered: (model) => registry.getModel(model).then(() => true, (err: unknown) => (isModelGateError(err) && err.code === 'MG_MODEL_NOT_FOUND' ? false : Promise.reject(err))),
     monitors: parts.monitors,
     feedbackHistory: {
       // Without the audit log nothing records what other replicas answered: only local predictions join.

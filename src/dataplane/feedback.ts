@@ -75,6 +75,9 @@ export function createFeedback(deps: {
   /** The versions of a model loaded here: a label joined through the history gets its version's
    * tracker even if that version has not served a request in this process yet. */
   loaded?: (model: string) => ServedVersion[];
+  /** Whether the registry knows the model (registered, perhaps served by other replicas only); asked
+   * only when nothing here knows it. Without it, such a model is known once a prediction is found. */
+  registered?: (model: string) => Promise<boolean>;
 }) {
   return {
     /**
@@ -115,6 +118,10 @@ export function createFeedback(deps: {
           found[i] = { version: a.version, predicted: a.label, at: a.at, labelled: false, owner: a.principal, ...(hasFeedback(monitor) && { monitor }) };
         });
       }
+      // Predict answers 404 for a model it does not know; so does feedback, rather than calling
+      // every request id 'unknown'. Known: loaded or monitored here, answered (any replica), registered.
+      const known = loaded.length > 0 || deps.monitors.ofModel(model).length > 0 || found.some(Boolean) || (await deps.registered?.(model));
+      if (!known) throw errors.modelNotFound(model);
 
       const results: FeedbackResult[] = new Array(items.length);
       const candidates: number[] = [];

@@ -39,6 +39,9 @@ export interface DataplaneDeps {
   feedbackHistory?: FeedbackHistory;
   /** Dependencies readiness waits on (the store); each resolves true when reachable. */
   readinessChecks?: (() => Promise<boolean>)[];
+  /** Whether the registry knows a model (served by other replicas, perhaps not here): feedback for
+   * it is accepted; for a model nothing knows, 404 as for predict. */
+  modelRegistered?: (model: string) => Promise<boolean>;
 }
 
 export function createDataplane(deps: DataplaneDeps) {
@@ -51,6 +54,7 @@ export function createDataplane(deps: DataplaneDeps) {
   const feedback = deps.monitors ? createFeedback({
         monitors: deps.monitors, listeners, history: deps.feedbackHistory,
         ...(deps.safeguards && { admit: deps.safeguards.admitLabels }),
+        ...(deps.modelRegistered && { registered: deps.modelRegistered }),
         loaded: (model) => (deps.models.has(model) ? deps.models.versions(model).map((v) => deps.models.get(model, v)) : []),
       }) : undefined;
   return {

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isModelGateError, type ErrorCode } from '../errors.ts';
 import { isStoreBusy, storeBusy } from '../store/index.ts';
 import type { OnRejected } from './rejections.ts';
+import { NAME } from './schemas.ts';
 
 export const STATUS: Record<ErrorCode, number> = {
   MG_INVALID_REQUEST: 400,
@@ -45,14 +46,78 @@ export function sendError(reply: FastifyReply, status: number, message: string, 
   return reply.code(status).send({ error: message });
 }
 
+/** `[A-Za-z0-9._-]` as its parts: ranges as written ("a-z"), single characters quoted ("'.'"). */
+function classParts(body: string): string[] {
+  const chars = body.match(/\\u[0-9a-fA-F]{4}|\\.|./g) ?? [];
+  const parts: string[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    if (chars[i + 1] === '-' && i + 2 < chars.length) {
+      parts.push(`${chars[i]}-${chars[i + 2]}`);
+      i += 2;
+    } else {
+      parts.push(`'${chars[i].replace(/^\\(?!u)/, '')}'`);
+    }
+  }
+  return parts;
+}
+
+const list = (parts: string[], last: 'and' | 'or') => (parts.length < 2 ? parts.join('') : `${parts.slice(0, -1).join(', ')} ${last} ${parts.at(-1)}`);
+
+function quantified(min: number, max: number | undefined, of: string): string {
+  if (min === 1 && max === 1) return `one of ${of}`;
+  const count = max === undefined ? (min === 0 ? 'any number of' : `${min} or more`) : min === max ? `${min}` : min === 0 ? `at most ${max}` : `${min} to ${max}`;
+  return `${count} characters of ${of}`;
+}
+
+/**
+ * A path parameter's pattern in words, read from the schema's regex, so the message cannot drift
+ * from the rule: '^[a-z2-7]{12}$' -> "use 12 characters of a-z and 2-7". Undefined for a pattern
+ * this does not read (alternatives, groups): the caller then shows the pattern itself.
+ */
+export function describePattern(pattern: string): string | undefined {
+  // The most common one, in the wording clients already see for it.
+  if (pattern === NAME.pattern) return "use letters, digits, '.', '_' or '-' (at most 63)";
+  const negated = /^\^\[\^((?:\\.|[^\]\\])+)\][+*]\$$/.exec(pattern);
+  if (negated) {
+    // Excluding the C0 range is how the schemas forbid control characters.
+    if (negated[1].startsWith('\\u0000-\\u001f')) return 'control characters are not allowed';
+    return `do not use ${list(classParts(negated[1]), 'or')}`;
+  }
+  const segment = /\[((?:\\.|[^\]\\^])(?:\\.|[^\]\\])*)\](?:\{(\d+)(?:(,)(\d*))?\}|([+*?]))?/y;
+  if (!pattern.startsWith('^') || !pattern.endsWith('$')) return undefined;
+  const body = pattern.slice(1, -1);
+  const phrases: string[] = [];
+  segment.lastIndex = 0;
+  while (segment.lastIndex < body.length) {
+    const m = segment.exec(body);
+    if (!m) return undefined;
+    const [, cls, lo, comma, hi, op] = m;
+    const [min, max] = op === '+' ? [1, undefined] : op === '*' ? [0, undefined] : op === '?' ? [0, 1]
+      : lo === undefined ? [1, 1] : [Number(lo), comma ? (hi ? Number(hi) : undefined) : Number(lo)];
+    phrases.push(quantified(min, max, list(classParts(cls), phrases.length === 0 && max === 1 ? 'or' : 'and')));
+  }
+  return phrases.length > 0 ? `use ${phrases.join(', then ')}` : undefined;
+}
+
+/** What a path parameter names, from the route: /admin/keys/:id -> "key id", /admin/endpoints/:name -> "endpoint name". */
+function paramNoun(url: string | undefined, param: string, pattern: string): string {
+  const segments = (url ?? '').split('/');
+  const at = segments.indexOf(`:${param}`);
+  const plural = at > 0 ? segments[at - 1] : '';
+  const owner = plural.endsWith('ses') ? plural.slice(0, -2) : plural.replace(/s$/, '');
+  const noun = (param === 'id' || param === 'name') && owner && owner !== param ? `${owner} ${param}` : param;
+  return pattern === NAME.pattern && !/ (name|id)$/.test(noun) ? `${noun} name` : noun;
+}
+
 function validationMessage(err: FastifyError, req: FastifyRequest): string {
   const first = err.validation?.[0];
   const where = `${err.validationContext ?? 'request'}${first?.instancePath ?? ''}`;
   if (err.validationContext === 'params' && first?.keyword === 'pattern') {
     const param = first.instancePath.replace(/^\//, '');
+    const pattern = String(first.params.pattern);
     const value = String((req.params as Record<string, unknown>)[param] ?? '').slice(0, 100);
-    if (param === 'principal') return `principal ${JSON.stringify(value)} is not valid: control characters are not allowed`;
-    return `${param} name ${JSON.stringify(value)} is not valid: use letters, digits, '.', '_' or '-' (at most 63)`;
+    const rule = describePattern(pattern) ?? `it must match ${pattern}`;
+    return `${paramNoun(req.routeOptions.url, param, pattern)} ${JSON.stringify(value)} is not valid: ${rule}`;
   }
   return `${where} ${first?.message ?? 'is invalid'}`;
 }

@@ -2,6 +2,7 @@
 // behind a nesting-depth check on the raw text, so a deeply nested body is refused before any object
 // is built, and never reaches a recursive walker (schema validation, serialisers) further on.
 // Bytes that are not UTF-8 are refused too, rather than decoded into U+FFFD the client never sent.
+// A reserved key (__proto__, constructor.prototype) is named in the refusal: the body is valid JSON.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors } from '../errors.ts';
@@ -68,6 +69,30 @@ export function firstNonUtf8Byte(body: Buffer): number {
   return -1;
 }
 
+/**
+ * The key that made secure-json-parse refuse a body JSON.parse accepts: an own `__proto__`, or a
+ * `constructor` object with an own `prototype`. Undefined when the text is not JSON at all.
+ * Only for the error path; the depth check has already bounded how deep the walk goes.
+ */
+export function reservedKeyIn(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const pending = [value];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (typeof node !== 'object' || node === null) continue;
+    if (Object.hasOwn(node, '__proto__')) return '__proto__';
+    const ctor = Object.hasOwn(node, 'constructor') ? (node as { constructor: unknown }).constructor : undefined;
+    if (typeof ctor === 'object' && ctor !== null && Object.hasOwn(ctor, 'prototype')) return 'constructor.prototype';
+    // One push per value: spreading a tensor's million elements would overflow the argument limit.
+    for (const v of Object.values(node)) if (typeof v === 'object' && v !== null) pending.push(v);
+  }
+  return undefined;
+}
+
 /** Replaces the application/json parser of an app with the depth-checked one. */
 export function installJsonParser(app: FastifyInstance, maxDepth: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -84,6 +109,12 @@ export function installJsonParser(app: FastifyInstance, maxDepth: number): void 
       done(errors.invalidRequest(`the request body is nested deeper than ${maxDepth} levels`), undefined);
       return;
     }
-    parse(req, text, done);
+    parse(req, text, (err, value) => {
+      // Fastify answers every refusal of secure-json-parse as "not valid JSON"; a body refused for a
+      // reserved key is valid JSON, and the client should be told what was refused instead.
+      const reserved = err ? reservedKeyIn(text) : undefined;
+      if (reserved) done(errors.invalidRequest(`the request body uses the reserved key "${reserved}", which is refused`), undefined);
+      else done(err, value);
+    });
   });
 }

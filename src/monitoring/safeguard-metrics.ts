@@ -93,7 +93,8 @@ export function createSafeguardMetrics(registry: Registry, monitors: () => Versi
   });
   const refusedPackages = new Counter({
     name: 'modelgate_package_refusals_total',
-    help: 'Packages refused at upload or load, by catalog code (invalid, signature, decryption)',
+    // Every catalog code these paths throw: keep the list in step when one is added.
+    help: 'Packages refused at upload, start-up import or load, by catalog code: MG_PACKAGE_INVALID, MG_SIGNATURE_INVALID, MG_DECRYPTION_FAILED, MG_CONFLICT (the version is registered with other bytes), MG_INFERENCE_FAILED (the warm-up run failed at load)',
     labelNames: ['code'],
     registers: [registry],
   });

@@ -34,11 +34,22 @@ export function can(p: Principal, action: Action, model?: string): boolean {
   return true;
 }
 
+/** Each action as the refusal says it: without a model, and on one model. */
+const REFUSED: Record<Action, { any: string; model: (m: string) => string }> = {
+  infer: { any: 'run inference', model: (m) => `run inference on model '${m}'` },
+  label: { any: 'label requests', model: (m) => `label requests of model '${m}'` },
+  read: { any: 'read models and endpoints', model: (m) => `read model '${m}'` },
+  metrics: { any: 'read metrics', model: (m) => `read metrics of model '${m}'` },
+  audit: { any: 'read the audit log', model: (m) => `read the audit log of model '${m}'` },
+  deploy: { any: 'deploy or change models', model: (m) => `deploy or change model '${m}'` },
+  admin: { any: 'administer this server', model: (m) => `administer model '${m}'` },
+};
+
 /** Throws 401 without a principal and 403 when the principal may not do this. */
 export function authorize(p: Principal | undefined, action: Action, model?: string): asserts p is Principal {
   if (!p) throw new ModelGateError('MG_UNAUTHENTICATED', 'a credential is required');
   if (!can(p, action, model)) {
-    const what = model === undefined ? action : `${action} on model '${model}'`;
+    const what = model === undefined ? REFUSED[action].any : REFUSED[action].model(model);
     throw new ModelGateError('MG_FORBIDDEN', `'${p.id}' may not ${what}`);
   }
 }

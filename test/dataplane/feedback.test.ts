@@ -142,3 +142,27 @@ test('a batch larger than one INSERT is claimed whole', async () => {
   assert.equal((await ledger()).length, 450);
   assert.equal(v1.current().totalLabelled, 450);
 });
+
+test('feedback for a model nothing here knows is MG_MODEL_NOT_FOUND, as predict answers; an unknown request of a known model stays unknown', async () => {
+  store ??= await target.open();
+  const monitors = new VersionMonitors({
+    drift: driftConfigSchema.parse({}), feedback: feedbackConfigSchema.parse({ minLabelled: 1 }), ood: oodConfigSchema.parse({}), driftEnabled: false, logger: pino({ level: 'silent' }),
+  });
+  const retired = `retired-${Math.random().toString(36).slice(2)}`; // served once, by a replica or a process gone since
+  const fb = createFeedback({
+    monitors,
+    loaded: (m) => (m === 'spam' ? [version('1')] : []),
+    history: {
+      answered: async (m, ids) => new Map(m === retired && ids.includes('old') ? [['old', { version: '1', label: 'ham', at: Date.now(), principal: alice.id }]] : []),
+      claim: (m, labels) => claimLabels(store, m, labels),
+    },
+    registered: async (m) => m === 'elsewhere',
+  });
+  const item = (requestId: string) => [{ requestId, label: 'ham' }];
+  await assert.rejects(fb.feedback(admin, 'nope', item('x')), { code: 'MG_MODEL_NOT_FOUND', message: "model 'nope' is not known to this server" });
+  await assert.rejects(fb.feedback(elsewhere, 'nope', item('x')), { code: 'MG_FORBIDDEN' }, 'authorization first: a scoped caller learns nothing about other models');
+  assert.deepEqual(outcomes(await fb.feedback(admin, 'spam', item('x'))), ['unknown'], 'loaded here');
+  assert.deepEqual(outcomes(await fb.feedback(admin, 'elsewhere', item('x'))), ['unknown'], 'registered, served by other replicas only');
+  assert.deepEqual(outcomes(await fb.feedback(admin, retired, [...item('old'), ...item('x')])), ['accepted', 'unknown'], 'a prediction the history holds');
+  await assert.rejects(fb.feedback(admin, retired, item('x')), { code: 'MG_MODEL_NOT_FOUND' }, 'nothing here knows it');
+});

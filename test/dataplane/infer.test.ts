@@ -58,7 +58,7 @@ test('default deny: no principal, a role without infer, a predictor outside its 
   await assert.rejects(dp.infer(as(undefined), 'add', undefined, req), { code: 'MG_UNAUTHENTICATED' });
   await assert.rejects(dp.infer(as({ id: 'v', kind: 'api-key', roles: ['viewer'] }), 'add', undefined, req), { code: 'MG_FORBIDDEN' });
   const scoped: Principal = { id: 'p', kind: 'api-key', roles: ['predictor'], models: ['clf'] };
-  await assert.rejects(dp.infer(as(scoped), 'add', undefined, req), { code: 'MG_FORBIDDEN', message: "'p' may not infer on model 'add'" });
+  await assert.rejects(dp.infer(as(scoped), 'add', undefined, req), { code: 'MG_FORBIDDEN', message: "'p' may not run inference on model 'add'" });
   await assert.rejects(dp.infer(as(scoped), 'nope', undefined, req), { code: 'MG_FORBIDDEN' }, 'a scoped caller learns nothing about other models');
 });
 

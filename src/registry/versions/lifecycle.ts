@@ -5,7 +5,7 @@
 import { collectBlob } from './blobs.ts';
 import { readVersion } from './aliases.ts';
 import { aliasesOfVersion, checkActor, conflict, lockModel, recordChange, setStage, versionRow, type Db, type RegistryContext } from './rows.ts';
-import type { DeleteOptions, ModelVersion } from './types.ts';
+import { PRODUCTION_ALIAS, type DeleteOptions, type ModelVersion } from './types.ts';
 
 export async function archive(ctx: RegistryContext, name: string, version: string, actor: string, reason?: string): Promise<ModelVersion> {
   checkActor(actor, reason);
@@ -33,9 +33,9 @@ export async function archive(ctx: RegistryContext, name: string, version: strin
 export async function deleteVersion(ctx: RegistryContext, name: string, version: string, actor: string, options: DeleteOptions): Promise<{ blobRemoved: boolean }> {
   checkActor(actor, options.reason);
   // Fail fast on an unknown version before asking routing about it.
-  await versionRow(ctx.store.db, name, version);
+  const current = await versionRow(ctx.store.db, name, version);
   if (await options.isServing(name, version)) {
-    throw conflict(`model '${name}' version '${version}' is serving traffic; take it out of its endpoints first`);
+    throw conflict(`model '${name}' version '${version}' is serving traffic: ${await whyServing(ctx.store.db, current.stage, name, version)}`);
   }
   const sha = await ctx.store.transaction(async (trx) => {
     await lockModel(ctx, trx, name);
@@ -58,6 +58,26 @@ export async function deleteVersion(ctx: RegistryContext, name: string, version:
     return row.package_sha256;
   });
   return { blobRemoved: await collectBlob(ctx, sha) };
+}
+
+/**
+ * Why a version loaded here is served, from what the registry records, each with its remedy; aliases
+ * are named too, since the delete refuses them next. Neither production nor loaded with `load`
+ * leaves an endpoint policy (canary, blue/green, shadow, experiment) or a switch still under way.
+ */
+async function whyServing(db: Db, stage: string, name: string, version: string): Promise<string> {
+  const reasons: string[] = [];
+  if (stage === 'production') reasons.push('it is the production version (promote another version or roll back first)');
+  if (await isAssigned(db, name, version)) {
+    reasons.push(`it was loaded with 'load' (unload it first: modelgate unload ${name} ${version}, or POST /admin/models/${name}/versions/${version}/unload)`);
+  }
+  if (reasons.length === 0) {
+    reasons.push('an endpoint policy (canary, blue/green, shadow or experiment) uses it, or a switch to another version is still under way (take it out of its endpoints first, or retry once the switch is done)');
+  }
+  const aliases = (await aliasesOfVersion(db, name, version)).filter((a) => a !== PRODUCTION_ALIAS);
+  if (aliases.length === 1) reasons.push(`alias '${aliases[0]}' also points at it (move or remove the alias first)`);
+  if (aliases.length > 1) reasons.push(`aliases ${aliases.map((a) => `'${a}'`).join(', ')} also point at it (move or remove them first)`);
+  return reasons.join('; ');
 }
 
 async function isAssigned(db: Db, name: string, version: string): Promise<boolean> {

@@ -2,7 +2,7 @@
 // the settings defaults and the combined authenticator's dispatch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapAuthenticator, type Principal } from '../../../src/security/index.ts';
+import { authorize, bootstrapAuthenticator, type Action, type Principal } from '../../../src/security/index.ts';
 import { createAuthenticator, formatKey, identitySettingsSchema, parseKey } from '../../../src/security/identity/index.ts';
 import { cacheKey, VerificationCache } from '../../../src/security/identity/cache.ts';
 import { dummyHash, hashSecret, verifySecret } from '../../../src/security/identity/hashing.ts';
@@ -95,4 +95,30 @@ test('the combined authenticator sends each credential shape to its verifier, an
   assert.deepEqual(seen, [`key:${key}`, 'jwt:aaa.bbb.ccc']);
   const noJwt = createAuthenticator({});
   assert.equal(await noJwt('aaa.bbb.ccc'), undefined, 'without an identity provider tokens are refused');
+});
+
+test('a refusal says in words what the principal may not do, for every action, with and without a model', () => {
+  const nobody: Principal = { id: 'key:abcdefghijkm', kind: 'api-key', roles: [] };
+  const refusal = (action: Action, model?: string) => {
+    try {
+      authorize(nobody, action, model);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return 'allowed';
+  };
+  const expected: Record<Action, [string, string]> = {
+    infer: ['run inference', "run inference on model 'spam'"],
+    label: ['label requests', "label requests of model 'spam'"],
+    read: ['read models and endpoints', "read model 'spam'"],
+    metrics: ['read metrics', "read metrics of model 'spam'"],
+    audit: ['read the audit log', "read the audit log of model 'spam'"],
+    deploy: ['deploy or change models', "deploy or change model 'spam'"],
+    admin: ['administer this server', "administer model 'spam'"],
+  };
+  for (const [action, [any, one]] of Object.entries(expected) as [Action, [string, string]][]) {
+    assert.equal(refusal(action), `'key:abcdefghijkm' may not ${any}`);
+    assert.equal(refusal(action, 'spam'), `'key:abcdefghijkm' may not ${one}`);
+  }
+  assert.throws(() => authorize(undefined, 'read'), { code: 'MG_UNAUTHENTICATED' });
 });

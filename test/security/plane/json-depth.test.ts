@@ -58,9 +58,10 @@ test('the replaced parser still refuses prototype poisoning, empty and broken bo
   const post = (payload: string) => s.server.admin.inject({ method: 'POST', url: '/admin/keys', payload, headers: { ...s.auth, 'content-type': 'application/json' } });
   const proto = await post('{"name":"x","roles":["viewer"],"__proto__":{"admin":true}}');
   assert.equal(proto.statusCode, 400);
-  assert.deepEqual(proto.json(), { error: 'the request body is not valid JSON' });
+  assert.deepEqual(proto.json(), { error: 'the request body uses the reserved key "__proto__", which is refused' });
   const ctor = await post('{"name":"x","roles":["viewer"],"constructor":{"prototype":{"admin":true}}}');
   assert.equal(ctor.statusCode, 400);
+  assert.deepEqual(ctor.json(), { error: 'the request body uses the reserved key "constructor.prototype", which is refused' });
   assert.deepEqual((await post('{"name":')).json(), { error: 'the request body is not valid JSON' });
   const empty = await post('');
   assert.equal(empty.statusCode, 400);
