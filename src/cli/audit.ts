@@ -1,6 +1,6 @@
 // `modelgate audit`: verify the chain against its signed checkpoints, export records as JSON lines,
 // and archive old ranges. Exit codes: 0 intact, 1 broken, 2 usage or configuration error.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
@@ -9,6 +9,7 @@ import {
   type AuditFilter, type AuditKind, type VerifyReport,
 } from '../audit/index.ts';
 import { ModelGateError } from '../errors.ts';
+import { checkWritable, readUserFile } from './files.ts';
 import { openStore, redactDatabaseUrl, type Store, type StoreOptions } from '../store/index.ts';
 
 /** Where the command writes; tests pass their own. */
@@ -60,8 +61,9 @@ function trustedKeys(files: string[] | undefined, dataDir: string) {
   const list = files && files.length > 0 ? files : [join(dataDir, AUDIT_PUBLIC_KEY_FILE)].filter((f) => existsSync(f));
   if (list.length === 0) throw new ModelGateError('MG_CONFIG_INVALID', `no trusted key: pass --trust <public key PEM> (the server writes it to <dataDir>/${AUDIT_PUBLIC_KEY_FILE})`);
   return list.map((f) => {
+    const pem = readUserFile(f, 'trusted key file');
     try {
-      return readPublicKey(readFileSync(f));
+      return readPublicKey(pem);
     } catch (err) {
       throw new ModelGateError('MG_CONFIG_INVALID', `${f}: ${(err as Error).message}`, { cause: err });
     }
@@ -86,6 +88,14 @@ export function formatReport(report: VerifyReport, label: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Said on stderr when a range was asked for and the log holds no record in it: `checked: 0` alone
+ * reads like a pass over the range. stdout (the report, or its JSON) stays as it is. */
+export function rangeNote(report: VerifyReport, from: number | undefined, to: number | undefined): string | undefined {
+  if (from === undefined || report.lastSeq >= from || !report.ok) return undefined;
+  const range = `${from}..${to ?? 'end'}`;
+  return report.lastSeq === 0 ? `note: no record in the range ${range}: the log is empty` : `note: no record in the range ${range}: the log ends at seq ${report.lastSeq}`;
+}
+
 export function auditCommand(io: AuditCliIo = defaultIo()): Command {
   const audit = new Command('audit').description('verify, export and archive the tamper-evident audit log');
 
@@ -96,6 +106,7 @@ export function auditCommand(io: AuditCliIo = defaultIo()): Command {
     .option('--trust <file>', `trusted public key PEM, repeatable (default <dataDir>/${AUDIT_PUBLIC_KEY_FILE})`, collect)
     .option('--json', 'print the report as JSON')
     .action(async (opts: StoreFlags & { from?: number; to?: number; trust?: string[]; json?: boolean }) => {
+      if (opts.from !== undefined && opts.to !== undefined && opts.from > opts.to) throw new ModelGateError('MG_INVALID_REQUEST', `--from ${opts.from} is after --to ${opts.to}`);
       await withStore(opts, async (store, dataDir, label) => {
         const report = await verifyAuditLog(store, {
           publicKeys: trustedKeys(opts.trust, dataDir),
@@ -103,6 +114,8 @@ export function auditCommand(io: AuditCliIo = defaultIo()): Command {
           ...(opts.to === undefined ? {} : { toSeq: opts.to }),
         });
         io.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatReport(report, label));
+        const note = rangeNote(report, opts.from, opts.to);
+        if (note) io.stderr.write(`${note}\n`);
         io.setExitCode(report.ok ? 0 : 1);
       });
     }));
@@ -140,6 +153,7 @@ export function auditCommand(io: AuditCliIo = defaultIo()): Command {
     .option('--trust <file>', 'verify the range with this public key first, repeatable', collect)
     .action(async (opts: StoreFlags & { beforeTime?: string; beforeSeq?: number; toFile: string; trust?: string[] }) => {
       if ((opts.beforeTime === undefined) === (opts.beforeSeq === undefined)) throw new ModelGateError('MG_INVALID_REQUEST', 'give one of --before-time or --before-seq');
+      checkWritable(opts.toFile, 'archive file (--to-file)');
       await withStore(opts, async (store, dataDir) => {
         const result = await archiveAuditLog(store, {
           file: resolve(opts.toFile),

@@ -2,13 +2,14 @@
 import { Command } from 'commander';
 import { isModelGateError } from '../errors.ts';
 import { SERVER_VERSION } from '../server.ts';
-import { registryCommands } from './admin-client.ts';
 import { auditCommand } from './audit.ts';
 import { extractionCommand } from './extraction.ts';
+import { fileErrorMessage, fileReason } from './files.ts';
 import { keysCommand } from './keys.ts';
 import { endpointCommand } from './endpoint.ts';
 import { keygenCommand, packageCommand, verifyCommand } from './package-commands.ts';
 import { prepareQuickstart } from './quickstart.ts';
+import { registryCommands } from './registry-commands.ts';
 import { serveCommand } from './serve.ts';
 
 export function program(): Command {
@@ -33,12 +34,37 @@ export function program(): Command {
   return cli;
 }
 
+/** `modelgate promote ... | head`: the reader went away, which is not an error of ours. Without a
+ * listener the EPIPE of the next write would be an unhandled 'error' event with a stack trace. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    // Any other output failure: one line on stderr if it still works, and a failure status.
+    try {
+      process.stderr.write(`modelgate: cannot write output: ${err.code ?? err.message}\n`);
+    } finally {
+      process.exit(1);
+    }
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   try {
     await program().parseAsync(argv);
   } catch (err) {
     if (isModelGateError(err)) {
-      process.stderr.write(`modelgate: ${err.message}\n`);
+      // "trusted key path x cannot be read" says which file; its cause says why (not found, ...).
+      const why = fileReason(err.cause);
+      process.stderr.write(`modelgate: ${err.message}${why && !err.message.includes(why) ? `: ${why}` : ''}\n`);
+      process.exit(2);
+    }
+    // A file a library opened without naming it well: still one line, and a usage error like the
+    // files the commands check themselves (src/cli/files.ts).
+    const fileProblem = fileErrorMessage(err);
+    if (fileProblem && !process.env.MODELGATE_DEBUG) {
+      process.stderr.write(`modelgate: ${fileProblem}\n`);
       process.exit(2);
     }
     // No stack for people; MODELGATE_DEBUG=1 shows it.

@@ -35,6 +35,17 @@ export function parseExpiry(value: string, now = Date.now()): string {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/** --role values, checked here against the roles the server knows so a typo is refused with the list
+ * (the server's own refusal names a JSON schema path, not the roles). */
+const collectRoles = (value: string, previous: string[] = []): string[] => {
+  const roles = collect(value);
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0) {
+    throw new ModelGateError('MG_INVALID_REQUEST', `--role: unknown role ${unknown.map((r) => `'${r}'`).join(', ')}; the roles are ${ROLES.join(', ')}`);
+  }
+  return [...previous, ...roles];
+};
 const seg = encodeURIComponent;
 
 function table(keys: KeyRecord[]): string {
@@ -49,7 +60,7 @@ export function keysCommand(io: CliIo = stdio): Command {
   type Create = ClientOptions & { name: string; role: string[]; model?: string[]; expires?: string; json?: boolean };
   const create = jsonClient('create', 'create an API key; it is printed once, store it then')
     .requiredOption('--name <name>', 'what the key is for (shown in lists and logs)')
-    .addOption(new Option('--role <role>', `a role, repeatable: ${ROLES.join(', ')}`).argParser(collect).makeOptionMandatory())
+    .addOption(new Option('--role <role>', `a role, repeatable: ${ROLES.join(', ')}`).argParser(collectRoles).makeOptionMandatory())
     .option('--model <name>', "a model a predictor may call, repeatable; '*' for every model", collect)
     .option('--expires <when>', 'expiry: a duration (30d, 12h, 90m, 2w) or an ISO date; default never')
     .action(async (o: Create) => {

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { ModelGateError } from '../errors.ts';
+import { checkFolder, checkReadable, checkWritable } from './files.ts';
 import {
   buildPackageFile, loadTrustStore, readEncryptionKey, readPackageFile, verifyPackage, writeSigningKeyPair,
 } from '../registry/package/index.ts';
@@ -25,6 +26,7 @@ export function keygenCommand(): Command {
     .option('--name <name>', 'base file name', 'signing')
     .option('--force', 'replace existing key files')
     .action(async (o: { out: string; name: string; force?: boolean }) => {
+      checkFolder(o.out, 'key folder (--out)');
       const keys = await writeSigningKeyPair({ outDir: o.out, name: o.name, force: o.force });
       process.stdout.write(`private key: ${keys.privateKeyPath} (keep it secret)\npublic key:  ${keys.publicKeyPath} (give it to servers as a trusted key)\nkey id:      ${keys.keyId}\n`);
     });
@@ -45,6 +47,13 @@ export function packageCommand(): Command {
     .option('--created-at <time>', "creation time, ISO-8601 (default: the manifest's createdAt, else now); fix it for reproducible builds")
     .option('--force', 'replace an existing output file')
     .action(async (o: { model: string; manifest: string; key: string; out: string; file: string[]; encryptKeyFile?: string; encryptKeyEnv?: string; encryptKeyId?: string; author?: string; createdAt?: string; force?: boolean }) => {
+      // Every input is checked before anything is built, so a refusal names the file and the reason.
+      checkReadable(o.model, 'model file (--model)');
+      checkReadable(o.manifest, 'manifest file (--manifest)');
+      checkReadable(o.key, 'signing key file (--key)');
+      for (const f of o.file) checkReadable(f, 'extra file (--file)');
+      if (o.encryptKeyFile) checkReadable(o.encryptKeyFile, 'encryption key file (--encrypt-key-file)');
+      checkWritable(o.out, 'package file (--out)');
       const built = await buildPackageFile({
         modelPath: o.model, manifestPath: o.manifest, keyPath: o.key, outPath: o.out, extraFilePaths: o.file,
         encryptKeyFile: o.encryptKeyFile, encryptKeyEnv: o.encryptKeyEnv, encryptKeyId: o.encryptKeyId, force: o.force,
@@ -66,6 +75,9 @@ export function verifyCommand(): Command {
     .option('--decrypt-key-env <VAR>', 'also decrypt the model with the key in this environment variable')
     .option('--decrypt-key-id <id>', 'the id of that key (as recorded in the manifest)')
     .action(async (file: string, o: { trust: string[]; decryptKeyFile?: string; decryptKeyEnv?: string; decryptKeyId?: string }) => {
+      checkReadable(file, 'package file');
+      for (const t of o.trust) checkReadable(t, 'trusted key (--trust)', { folderToo: true });
+      if (o.decryptKeyFile) checkReadable(o.decryptKeyFile, 'decryption key file (--decrypt-key-file)');
       const trustedKeys = await loadTrustStore(o.trust);
       const decryptionKeys = new Map<string, Uint8Array>();
       if (o.decryptKeyFile || o.decryptKeyEnv) {

@@ -1,6 +1,7 @@
 // `modelgate serve`: every setting is a flag here, an environment variable and a config file key.
 import { Command, Option } from 'commander';
 import { envName, flagName, loadConfig, SECTION_ENV_KEYS, SETTINGS, type Config, type SettingDef, type SettingKey } from '../config/index.ts';
+import { resolveWebhooks } from '../monitoring/alerts/index.ts';
 import { createServer } from '../server.ts';
 
 function describe(key: string, def: SettingDef): string {
@@ -50,6 +51,9 @@ Example:
       if (v !== undefined) flags[key] = v;
     }
     let config = loadConfig({ file: opts.config as string | undefined, flags });
+    // Webhook secrets (secretEnv, secretFile) are read here, before quickstart packages anything and
+    // before the server opens its store or loads a model: createServer reads them only after that.
+    resolveWebhooks(config.alerts.webhooks);
     if (prepare) config = loadConfig({ file: opts.config as string | undefined, flags: { ...(await prepare(config)), ...flags } });
     const server = await createServer(config);
     for (const warning of config.warnings) server.logger.warn(warning);

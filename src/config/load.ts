@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ModelGateError } from '../errors.ts';
-import { envName, SETTINGS, type SettingDef, type SettingKey } from './settings.ts';
+import { envName, flagName, SETTINGS, type SettingDef, type SettingKey } from './settings.ts';
 import { SECTION_KEYS, sectionsSchema } from './sections.ts';
 import { modelOverridesSchema, type Config } from './types.ts';
 
@@ -56,8 +56,10 @@ function readFileSettings(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw invalid(`config file ${file} cannot be read`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a folder, not a file' : code;
+    throw invalid(`config file ${file} cannot be read${why ? `: ${why}` : ''}`);
   }
   try {
     const parsed: unknown = JSON.parse(text);
@@ -148,7 +150,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const out: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(SETTINGS) as [SettingKey, SettingDef][]) {
     const sources: [unknown, string, string][] = [
-      [options.flags?.[key], `option --${key}`, cwd],
+      // Each source named as the user wrote it: the flag, the variable, the file's key.
+      [options.flags?.[key], `option ${flagName(key)}`, cwd],
       [env[envName(key)], `environment variable ${envName(key)}`, cwd],
       [lookup(fileValues, key), `config file setting '${key}'`, file ? dirname(file) : cwd],
     ];

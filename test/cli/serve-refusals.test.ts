@@ -1,5 +1,7 @@
 // Settings that `modelgate serve` refuses before it serves anything: unsigned model folders without
-// allowUnsigned, and a configured admin credential file that is not there. Each exits 2 with one line.
+// allowUnsigned, a configured admin credential file or trusted key path that is not there, a bad flag value (named as
+// the flag), and a webhook secret that is not set (before quickstart packages anything). Each exits 2
+// with one line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -62,4 +64,35 @@ test('modelgate serve with a --bootstrap-token-file that does not exist exits 2 
   assert.equal(r.err, `modelgate: the admin credential file ${file} does not exist; create it, or leave bootstrapTokenFile unset to generate one in the data folder\n`);
   assert.equal(existsSync(file), false);
   assert.equal(existsSync(join(dir, 'data', 'admin.token')), false);
+});
+
+test('a bad flag value is refused naming the flag as typed, not the setting key', () => {
+  const r = serve(['--ood-mode', 'maybe']);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, 'modelgate: option --ood-mode: expected one of off, record, flag, reject, got "maybe"\n');
+  const batch = serve(['--batching-max-batch-size', '0']);
+  assert.equal(batch.err, 'modelgate: option --batching-max-batch-size: expected an integer from 1 to 65536, got "0"\n');
+});
+
+test('quickstart with a webhook whose secretEnv is not set exits 2 before it makes a key or packages anything', (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'modelgate.json');
+  writeFileSync(config, JSON.stringify({ alerts: { webhooks: [{ name: 'pager', url: 'https://pager.example/hook', secretEnv: 'MG_TEST_PAGER_SECRET' }] } }));
+  const dataDir = join(dir, 'data');
+  const r = spawnSync(process.execPath, ['bin/modelgate.js', 'quickstart', '--host', '127.0.0.1', '--port', '0', '--admin-port', '0', '--data-dir', dataDir, '--config', config], {
+    encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 120_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, 'modelgate: alerts webhook pager: environment variable MG_TEST_PAGER_SECRET is not set\n');
+  assert.equal(existsSync(dataDir), false, 'no signing key, package, store or credential was made');
+});
+
+test('a trusted key path that does not exist is refused with the reason, not only "cannot be read"', (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const missing = join(dir, 'trusted.pub');
+  const r = serve(['--data-dir', join(dir, 'data'), '--trusted-keys', missing]);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, `modelgate: trusted key path ${missing} cannot be read: not found\n`);
 });

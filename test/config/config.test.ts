@@ -42,6 +42,24 @@ test('bad values are refused with the source and the expectation', () => {
   assert.throws(() => loadConfig({ flags: { port: 70000 } }), /option --port: expected an integer/);
 });
 
+test('a bad value names where it was written: the flag, the environment variable, the file key', () => {
+  // The walkthrough's three: each used to say "option --oodMode", "option --batching.maxBatchSize", "option --maxBodyBytes".
+  assert.throws(() => loadConfig({ env: {}, flags: { oodMode: 'maybe' } }), /^ModelGateError: option --ood-mode: expected one of off, record, flag, reject, got "maybe"$/);
+  assert.throws(() => loadConfig({ env: {}, flags: { 'batching.maxBatchSize': '0' } }), /^ModelGateError: option --batching-max-batch-size: expected an integer from 1 to 65536, got "0"$/);
+  assert.throws(() => loadConfig({ env: {}, flags: { maxBodyBytes: '5' } }), /^ModelGateError: option --max-body-bytes: expected an integer from 1024 to/);
+  assert.throws(() => loadConfig({ env: { MODELGATE_BATCHING_MAX_BATCH_SIZE: '0' } }), /^ModelGateError: environment variable MODELGATE_BATCHING_MAX_BATCH_SIZE: expected an integer/);
+  const dir = tempDir();
+  const file = join(dir, 'mg.json');
+  writeFileSync(file, JSON.stringify({ batching: { maxBatchSize: 0 }, oodMode: 'maybe' }));
+  assert.throws(() => loadConfig({ env: {}, file }), /^ModelGateError: config file setting '(oodMode|batching\.maxBatchSize)': expected/);
+});
+
+test('a config file that cannot be read says why', () => {
+  const dir = tempDir();
+  assert.throws(() => loadConfig({ env: {}, file: join(dir, 'missing.json') }), { message: `config file ${join(dir, 'missing.json')} cannot be read: not found` });
+  assert.throws(() => loadConfig({ env: {}, file: dir }), { message: `config file ${dir} cannot be read: is a folder, not a file` });
+});
+
 test('a short bootstrap token is refused and never echoed', () => {
   assert.throws(
     () => loadConfig({ env: { MODELGATE_BOOTSTRAP_TOKEN: 'short-secret' } }),

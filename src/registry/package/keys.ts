@@ -60,7 +60,7 @@ export async function writeSigningKeyPair(options: WriteKeyPairOptions): Promise
   if (!options.force) {
     for (const path of [privateKeyPath, publicKeyPath]) {
       if (await exists(path)) {
-        throw new ModelGateError('MG_CONFLICT', `${path} already exists; refusing to overwrite it without force`);
+        throw new ModelGateError('MG_CONFLICT', `${path} already exists; refusing to overwrite it without --force`);
       }
     }
   }
@@ -80,7 +80,7 @@ export async function writeNewFile(path: string, data: string | Uint8Array, mode
     handle = await open(path, 'wx', mode);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ModelGateError('MG_CONFLICT', `${path} already exists; refusing to overwrite it without force`);
+      throw new ModelGateError('MG_CONFLICT', `${path} already exists; refusing to overwrite it without --force`);
     }
     throw err;
   }
