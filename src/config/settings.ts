@@ -57,7 +57,7 @@ export const SETTINGS = {
   importDir: {
     kind: str,
     default: undefined,
-    doc: 'folder of .mgpkg packages registered at start; a model without a production version gets its first one',
+    doc: 'folder of .mgpkg packages registered at start (it must exist); a model without a production version gets its first one',
   },
   registryPollMs: {
     kind: int(0, 3_600_000),

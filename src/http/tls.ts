@@ -49,8 +49,9 @@ const invalid = (message: string) => new ModelGateError('MG_CONFIG_INVALID', mes
 function read(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
-  } catch {
-    throw invalid(`${what} file ${path} cannot be read`);
+  } catch (err) {
+    // The cause carries the reason (not found, permission denied): the CLI prints it.
+    throw new ModelGateError('MG_CONFIG_INVALID', `${what} file ${path} cannot be read`, { cause: err });
   }
 }
 

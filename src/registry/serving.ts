@@ -196,7 +196,12 @@ export class ServingController {
 
   /** Registers every package in a folder (idempotent); a model without a production version gets this one. */
   async importFolder(dir: string, actor: string): Promise<string[]> {
-    const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith(PACKAGE_EXTENSION)).sort();
+    // A configured folder that is not there is a mistake (a typo, a volume not mounted): serving
+    // nothing without a word would hide it.
+    const entries = await readdir(dir).catch((err: unknown) => {
+      throw new ModelGateError('MG_CONFIG_INVALID', `importDir ${dir} cannot be read`, { cause: err });
+    });
+    const names = entries.filter((n) => n.endsWith(PACKAGE_EXTENSION)).sort();
     const imported: string[] = [];
     for (const file of names) {
       try {

@@ -1,7 +1,7 @@
 // Settings that `modelgate serve` refuses before it serves anything: unsigned model folders without
-// allowUnsigned, a configured admin credential file or trusted key path that is not there, a bad flag value (named as
-// the flag), and a webhook secret that is not set (before quickstart packages anything). Each exits 2
-// with one line.
+// allowUnsigned; a configured admin credential file, trusted key path, import folder or TLS file that
+// is not there; a bad flag value (named as the flag); and a webhook secret that is not set (before
+// quickstart packages anything). Each exits 2 with one line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -95,4 +95,17 @@ test('a trusted key path that does not exist is refused with the reason, not onl
   const r = serve(['--data-dir', join(dir, 'data'), '--trusted-keys', missing]);
   assert.equal(r.code, 2, r.err);
   assert.equal(r.err, `modelgate: trusted key path ${missing} cannot be read: not found\n`);
+});
+
+test('an importDir or a TLS file that does not exist is refused with the reason, not served around', (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const missing = join(dir, 'packages');
+  const r = serve(['--data-dir', join(dir, 'data'), '--import-dir', missing]);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err, `modelgate: importDir ${missing} cannot be read: not found\n`);
+  const cert = join(dir, 'tls.crt');
+  const tls = serve(['--data-dir', join(dir, 'data'), '--tls-cert', cert, '--tls-key', join(dir, 'tls.key')]);
+  assert.equal(tls.code, 2, tls.err);
+  assert.match(tls.err, new RegExp(`^modelgate: .*file ${cert.replace(/[.]/g, '\\.')} cannot be read: not found\\n$`));
 });
