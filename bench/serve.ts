@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from './lib/args.ts';
-import { prepareLoad } from './lib/corpus.ts';
+import { prepareLoad, VARIANTS } from './lib/corpus.ts';
 import { cpuSplit, threadTimes } from './lib/cpu.ts';
 import { measureEngine, type EngineResult } from './lib/engine.ts';
 import { profileGraph, type GraphProfile } from './lib/profile.ts';
@@ -48,7 +48,8 @@ log(`runs: ${args.durationS} s measured after ${args.warmupS} s warm-up, concurr
   `${args.serverFlags.length ? `, extra server flags: ${args.serverFlags.join(' ')}` : ''}`);
 
 const corpus = prepareLoad(root);
-log(`load: ${corpus.texts.length} held-out emails of 4-6 KB (mean ${fmt(corpus.meanBytes)} bytes, ${corpus.spam} spam), rotated by wrk; POST ${PATH}`);
+log(`load: ${corpus.texts.length} held-out emails of 4-6 KB (mean ${fmt(corpus.meanBytes)} bytes, ${corpus.spam} spam), ${VARIANTS} copies each with ` +
+  `its own reference line, rotated by wrk; POST ${PATH}`);
 log();
 
 let engine: EngineResult | null = null;
