@@ -1,6 +1,7 @@
 // `modelgate quickstart`: everything `serve` does, after making what a first run needs: a signing
 // key the server trusts, and signed packages of the example models, registered at start. One
 // command from a fresh clone to a server answering with the spam filter.
+import { ModelGateError } from '../errors.ts';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,11 @@ export async function prepareQuickstart(config: Config, out: NodeJS.WritableStre
   const keys = join(config.dataDir, 'keys');
   const keyPath = join(keys, 'quickstart-signing.key');
   if (!existsSync(keyPath)) {
+    // Half a pair: a new key would not match the packages and registry entries made with the old one.
+    const pubPath = join(keys, 'quickstart-signing.pub');
+    if (existsSync(pubPath)) {
+      throw new ModelGateError('MG_CONFIG_INVALID', `quickstart's signing key ${keyPath} is missing but ${pubPath} is there; remove the data folder ${config.dataDir} to start over`);
+    }
     const pair = await writeSigningKeyPair({ outDir: keys, name: 'quickstart-signing' });
     out.write(`quickstart: made signing key ${pair.keyId} in ${keys}\n`);
   }
