@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { offsetModel } from '../fixtures/onnx.ts';
-import { makeSigner, packageOf } from '../fixtures/packages.ts';
+import { makeSigner, offsetManifest, packageOf } from '../fixtures/packages.ts';
 import { tempDir, testServer } from '../fixtures/server.ts';
 import { waitFor } from '../fixtures/wait.ts';
 
-const manifest = (name: string, version: string) => ({ name, version, inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }] });
+const manifest = offsetManifest;
 
 test('a signing key copied into the trusted folder is trusted by the next upload; a broken key file changes nothing', async (t) => {
   const signer = makeSigner();

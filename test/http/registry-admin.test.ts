@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { offsetModel } from '../fixtures/onnx.ts';
-import { makeSigner, packageOf, trusting, type Signer } from '../fixtures/packages.ts';
+import { makeSigner, offsetManifest, packageOf, type Signer, trusting } from '../fixtures/packages.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
 
-const manifest = (version: string) => ({ name: 'scorer', version, inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 1] }] });
+const manifest = (version: string) => offsetManifest('scorer', version);
 let signer: Signer;
 let t: TestServer;
 let v1: Buffer;
