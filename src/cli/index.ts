@@ -38,7 +38,8 @@ export function program(): Command {
  * listener the EPIPE of the next write would be an unhandled 'error' event with a stack trace. */
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    // The status the command had reached stands: `modelgate verify bad.mgpkg | head` still fails.
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     // Any other output failure: one line on stderr if it still works, and a failure status.
     try {
       process.stderr.write(`modelgate: cannot write output: ${err.code ?? err.message}\n`);

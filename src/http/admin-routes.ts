@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors, ModelGateError } from '../errors.ts';
 import type { ModelSet } from '../registry/index.ts';
 import type { ServingKeys } from '../registry/keys.ts';
-import type { ReconcileReport, ServingController } from '../registry/serving.ts';
+import type { ServingController } from '../registry/serving.ts';
 import { PRODUCTION_ALIAS, type ModelVersion, type VersionRegistry } from '../registry/versions/index.ts';
 import type { AuditSink } from '../dataplane/index.ts';
 import type { JsonValue } from '../audit/index.ts';
@@ -114,34 +114,9 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
     return view(await registry.getVersion(req.params.model, req.params.version));
   });
 
-  /**
-   * Makes `version` production through `commit`, loading and warming it first: a version that cannot
-   * be served is refused before anything changes, and the version serving now goes on serving. (The
-   * registry change alone would switch every replica to a version none of them can load.)
-   */
-  const toProduction = async <T>(model: string, version: string | undefined, commit: () => Promise<T>): Promise<{ result: T; report: ReconcileReport }> => {
-    let prepared: ReconcileReport | undefined;
-    try {
-      if (version !== undefined) prepared = await serving.prepare(model, [version]);
-    } catch (err) {
-      await serving.settle(model);
-      if (err instanceof ModelGateError && err.code === 'MG_MODEL_NOT_READY') {
-        throw new ModelGateError('MG_CONFLICT', `${err.message}; production is unchanged`);
-      }
-      throw err;
-    }
-    let result: T;
-    try {
-      result = await commit();
-    } catch (err) {
-      await serving.settle(model);
-      throw err;
-    }
-    const settled = await serving.settle(model);
-    // What this change did to serving: the load before the commit and the swap after it.
-    const report = prepared ? { ...settled, loaded: [...prepared.loaded, ...settled.loaded] } : settled;
-    return { result, report };
-  };
+  /** Makes `version` production through `commit`, loaded and warmed first (ServingController.loadFirst). */
+  const toProduction = <T>(model: string, version: string | undefined, commit: () => Promise<T>) =>
+    serving.loadFirst(model, version, commit, '; production is unchanged');
 
   // The lifecycle changes take an optional body (only a reason): a bodiless POST is an empty one.
   app.addHook('preValidation', async (req) => {
@@ -158,7 +133,7 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
     authorize(req.principal, 'deploy', req.params.model);
     const before = await pointers(req.params.model);
     const target = await registry.rollbackTarget(req.params.model);
-    const { result: version, report } = await toProduction(req.params.model, target, () => registry.rollback(req.params.model, actor(req), reasonOf(req)));
+    const { result: version, report } = await toProduction(req.params.model, target, () => registry.rollback(req.params.model, actor(req), reasonOf(req), target));
     return recorded(req, 'rollback', { model: req.params.model, version: version.version }, { version: view(version), serving: report }, await moved(req.params.model, report), before);
   });
   app.post('/admin/models/:model/versions/:version/archive', change, async (req: Req) => {

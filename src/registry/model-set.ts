@@ -47,6 +47,12 @@ export class ModelSet {
     else this.defaults.set(name, version);
   }
 
+  /** The default set by setDefault, if that version is loaded; undefined otherwise (no fallback). */
+  explicitDefault(name: string): string | undefined {
+    const d = this.defaults.get(name);
+    return d !== undefined && this.models.get(name)?.has(d) ? d : undefined;
+  }
+
   defaultVersion(name: string): string {
     const d = this.defaults.get(name);
     if (d !== undefined && this.models.get(name)?.has(d)) return d;

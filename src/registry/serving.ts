@@ -3,10 +3,11 @@
 // on the same set by reconciling (after each change here, and on a timer for changes made elsewhere).
 // A swap loads and warms the new version first, switches the default atomically, then drains and
 // unloads the old one: no request is dropped.
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ModelGateError } from '../errors.ts';
+import { isModelGateError, ModelGateError } from '../errors.ts';
 import { loadVersion, type LoadSettings } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ModelSet } from './model-set.ts';
@@ -49,14 +50,21 @@ export class ServingController {
   private timer: NodeJS.Timeout | undefined;
   /** Package digests that failed to load: not retried until the registry points elsewhere. */
   private readonly failedDigests = new Map<string, string>();
-  /** Versions loaded ahead of a routing change that is about to reference them, with when. */
-  private readonly prepared = new Map<string, { name: string; version: string; at: number }>();
+  /** Versions loaded ahead of a change that is about to reference them, with when and for whom: an
+   * endpoint's policy change (`endpoint:<name>`) or one admin operation (a token of its own). An
+   * owner's settle releases only its own holds, so two changes prepared at once never unload each
+   * other's versions. */
+  private readonly prepared = new Map<string, { name: string; version: string; at: number; owners: Set<string> }>();
+  /** Versions kept because their model's production version cannot load here, logged once each. */
+  private readonly keptLogged = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly deps: ServingDeps) {}
 
   /** Runs reconciliations one at a time, in order. */
   reconcile(): Promise<ReconcileReport> {
-    const run = this.chain.then(() => this.reconcileOnce());
+    // After stop() (shutdown), nothing may load an engine into a server that is closing.
+    const run = this.chain.then(() => (this.stopped ? { loaded: [], unloaded: [], failed: [], kept: [] } : this.reconcileOnce()));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -69,7 +77,7 @@ export class ServingController {
     const rows = await this.deps.store.db.selectFrom('served_versions').select(['model_name', 'version']).execute();
     const extra = (await this.deps.extraVersions?.()) ?? [];
     const now = Date.now();
-    for (const [k, p] of this.prepared) if (now - p.at > PREPARED_GRACE_MS) this.prepared.delete(k);
+    for (const [k, p] of this.prepared) if (now - p.at > PREPARED_GRACE_MS || p.owners.size === 0) this.prepared.delete(k);
     const others = [
       ...rows.map((r) => ({ name: r.model_name, version: r.version })),
       ...extra.map((e) => ({ name: e.model, version: e.version })),
@@ -109,7 +117,9 @@ export class ServingController {
       } catch (err) {
         const where = { action: 'load', target: key(w.name, w.version), principal: null, model: w.name, version: w.version } as const;
         const reason = await reportRefusal(this.deps, err, where, 'cannot be loaded');
-        this.failedDigests.set(v.packageSha256, reason);
+        // Only a verdict on the package is remembered (not retried until the registry or the keys
+        // change); a store timeout or a read error is tried again at the next reconcile.
+        if (isModelGateError(err) && PACKAGE_VERDICTS.has(err.code)) this.failedDigests.set(v.packageSha256, reason);
         models.recordFailure({ name: w.name, version: w.version, reason });
         report.failed.push({ name: w.name, version: w.version, reason });
         logger.error({ model: w.name, version: w.version }, `model version not loaded: ${reason}`);
@@ -124,25 +134,41 @@ export class ServingController {
       if (models.isLoaded(w.name, w.version)) models.setDefault(w.name, w.version);
       else stranded.add(w.name);
     }
+    const kept = new Set<string>();
     for (const v of models.all()) {
       if (!v.origin.startsWith(REGISTRY_ORIGIN) || want.has(key(v.name, v.version))) continue;
-      if (stranded.has(v.name) && models.defaultVersion(v.name) === v.version) {
-        report.kept.push(key(v.name, v.version));
-        logger.warn({ model: v.name, version: v.version }, 'the production version cannot be loaded; the version serving now stays');
+      // Only the version that was production here (the explicit default), never one that merely
+      // happens to be loaded (a canary candidate, a version loaded beside production).
+      if (stranded.has(v.name) && models.explicitDefault(v.name) === v.version) {
+        const k = key(v.name, v.version);
+        report.kept.push(k);
+        kept.add(k);
+        if (!this.keptLogged.has(k)) logger.warn({ model: v.name, version: v.version }, 'the production version cannot be loaded here; the version that was serving stays');
         continue;
       }
       await models.remove(v.name, v.version);
       report.unloaded.push(key(v.name, v.version));
       logger.info({ model: v.name, version: v.version }, 'model version unloaded');
     }
+    this.keptLogged.clear();
+    for (const k of kept) this.keptLogged.add(k);
     return report;
   }
 
-  /** Loads versions a routing change is about to send traffic to; throws when one cannot load. */
-  async prepare(name: string, versions: readonly string[]): Promise<ReconcileReport> {
+  /**
+   * Loads versions a change is about to send traffic to, held for `owner` until its settle(); throws
+   * when one cannot load. A version asked for by name is tried again even if it failed before: an
+   * operator retrying a promotion wants a fresh attempt, not the remembered failure.
+   */
+  async prepare(name: string, versions: readonly string[], owner = endpointOwner(name)): Promise<ReconcileReport> {
     for (const version of versions) {
-      await this.deps.registry.getVersion(name, version);
-      this.prepared.set(key(name, version), { name, version, at: Date.now() });
+      const v = await this.deps.registry.getVersion(name, version);
+      this.failedDigests.delete(v.packageSha256);
+      const k = key(name, version);
+      const entry = this.prepared.get(k) ?? { name, version, at: 0, owners: new Set<string>() };
+      entry.at = Date.now();
+      entry.owners.add(owner);
+      this.prepared.set(k, entry);
     }
     const report = await this.reconcile();
     const failed = report.failed.find((f) => f.name === name && versions.includes(f.version));
@@ -161,27 +187,46 @@ export class ServingController {
   }
 
   /** After a routing change is committed its versions are referenced: the preparation can go. */
-  settle(name: string): Promise<ReconcileReport> {
-    for (const [k, p] of this.prepared) if (p.name === name) this.prepared.delete(k);
+  settle(name: string, owner = endpointOwner(name)): Promise<ReconcileReport> {
+    for (const p of this.prepared.values()) if (p.name === name) p.owners.delete(owner);
     return this.reconcile();
+  }
+
+  /**
+   * Loads and warms `version` before `commit` makes it served (promote, rollback, the production
+   * alias, load): a version that cannot be served is refused (MG_CONFLICT with the reason, then
+   * `unchanged`) before anything changes, and the version serving now goes on serving.
+   */
+  async loadFirst<T>(name: string, version: string | undefined, commit: () => Promise<T>, unchanged = ''): Promise<{ result: T; report: ReconcileReport }> {
+    const owner = `operation:${randomUUID()}`;
+    let prepared: ReconcileReport | undefined;
+    try {
+      if (version !== undefined) prepared = await this.prepare(name, [version], owner);
+    } catch (err) {
+      await this.settle(name, owner);
+      throw notLoadable(err, unchanged);
+    }
+    let result: T;
+    try {
+      result = await commit();
+    } catch (err) {
+      await this.settle(name, owner);
+      throw err;
+    }
+    return { result, report: merged(prepared, await this.settle(name, owner)) };
   }
 
   /** Serves a version besides the production one, and keeps serving it across restarts. A version
    * that cannot load is refused (MG_CONFLICT with the reason) and not kept for later. */
   async load(name: string, version: string, actor: string): Promise<ReconcileReport> {
-    await this.deps.registry.getVersion(name, version);
-    const prepared = await this.prepare(name, [version]).catch(async (err: unknown) => {
-      await this.settle(name);
-      if (err instanceof ModelGateError && err.code === 'MG_MODEL_NOT_READY') throw new ModelGateError('MG_CONFLICT', err.message);
-      throw err;
+    const { report } = await this.loadFirst(name, version, async () => {
+      await this.deps.store.db
+        .insertInto('served_versions')
+        .values({ model_name: name, version, loaded_at: new Date().toISOString(), loaded_by: actor })
+        .onConflict((oc) => oc.columns(['model_name', 'version']).doNothing())
+        .execute();
     });
-    await this.deps.store.db
-      .insertInto('served_versions')
-      .values({ model_name: name, version, loaded_at: new Date().toISOString(), loaded_by: actor })
-      .onConflict((oc) => oc.columns(['model_name', 'version']).doNothing())
-      .execute();
-    const settled = await this.settle(name);
-    return { ...settled, loaded: [...prepared.loaded, ...settled.loaded] };
+    return report;
   }
 
   async unload(name: string, version: string): Promise<ReconcileReport> {
@@ -234,7 +279,24 @@ export class ServingController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.chain;
   }
+}
+
+/** The owner of the versions an endpoint's policy change prepares (see prepare and settle). */
+const endpointOwner = (name: string) => `endpoint:${name}`;
+
+/** Failures that are verdicts on the package itself: remembered, not retried on every reconcile. */
+const PACKAGE_VERDICTS: ReadonlySet<string> = new Set(['MG_PACKAGE_INVALID', 'MG_SIGNATURE_INVALID', 'MG_DECRYPTION_FAILED', 'MG_INFERENCE_FAILED']);
+
+function notLoadable(err: unknown, suffix: string): unknown {
+  return isModelGateError(err) && err.code === 'MG_MODEL_NOT_READY' ? new ModelGateError('MG_CONFLICT', `${err.message}${suffix}`) : err;
+}
+
+/** What one change did to serving: the loads before its commit and the swap after it. */
+function merged(before: ReconcileReport | undefined, after: ReconcileReport): ReconcileReport {
+  if (!before) return after;
+  return { loaded: [...before.loaded, ...after.loaded], unloaded: [...before.unloaded, ...after.unloaded], failed: after.failed, kept: after.kept };
 }

@@ -3,6 +3,7 @@
 // production version unloadable (changed through another replica) keeps the version it serves.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { offsetModel } from '../fixtures/onnx.ts';
 import { makeSigner, offsetManifest, packageOf, type Signer, trusting } from '../fixtures/packages.ts';
 import { testServer, type TestServer } from '../fixtures/server.ts';
@@ -72,6 +73,18 @@ test('a replica whose new production version cannot load keeps serving the old o
   assert.deepEqual(await answer(), { status: 200, version: '2', y: 12 });
 });
 
+test('a promotion does not unload a version another change has prepared and not yet committed', async () => {
+  // What a canary start does before its policy commits: version 1 is loaded for endpoint 'scorer'.
+  await t.server.serving.prepare('scorer', ['1']);
+  assert.equal(t.server.models.isLoaded('scorer', '1'), true);
+  const promoted = await admin('POST', '/admin/models/scorer/versions/2/promote', { reason: 'again' });
+  assert.equal(promoted.statusCode, 200, promoted.body);
+  assert.equal(t.server.models.isLoaded('scorer', '1'), true, "the promotion's settle released only its own hold");
+  // The endpoint's own settle (its policy committed, or given up) releases it.
+  await t.server.serving.settle('scorer');
+  assert.equal(t.server.models.isLoaded('scorer', '1'), false);
+});
+
 test('loading a version that cannot load beside production is refused and not kept for later', async () => {
   const refused = await admin('POST', '/admin/models/scorer/versions/3/load', {});
   assert.equal(refused.statusCode, 409, refused.body);
@@ -81,4 +94,17 @@ test('loading a version that cannot load beside production is refused and not ke
   const loaded = await admin('POST', '/admin/models/scorer/versions/1/load', {});
   assert.equal(loaded.statusCode, 200, loaded.body);
   assert.deepEqual(loaded.json().serving.loaded, ['scorer@1']);
+});
+
+test('a replica that never served the production version keeps nothing it merely had loaded', async (t2) => {
+  // Production is made version 3 (unloadable) elsewhere; a second server on the same store starts
+  // with no production version loaded, so it has no version that was serving to keep.
+  await t.server.registry.promote('scorer', '3', 'key:other-replica', 'broken release');
+  const second = await testServer(undefined, trusting(signer, { dataDir: join(t.dir, 'data'), rateLimitsEnabled: false, extractionEnabled: false }));
+  t2.after(() => second.close());
+  assert.equal(second.server.models.has('scorer'), true, 'version 1, loaded with load, is served');
+  const unload = await second.server.admin.inject({ method: 'POST', url: '/admin/models/scorer/versions/1/unload', headers: second.auth });
+  assert.equal(unload.statusCode, 200, unload.body);
+  assert.deepEqual([unload.json().serving.unloaded, unload.json().serving.kept], [['scorer@1'], []]);
+  assert.equal(second.server.models.has('scorer'), false);
 });

@@ -59,7 +59,8 @@ export async function promote(ctx: RegistryContext, name: string, version: strin
   });
 }
 
-export async function rollback(ctx: RegistryContext, name: string, actor: string, reason?: string): Promise<ModelVersion> {
+/** `expected`: the target the caller loaded beforehand (rollbackTarget); another one is a conflict. */
+export async function rollback(ctx: RegistryContext, name: string, actor: string, reason?: string, expected?: string): Promise<ModelVersion> {
   checkActor(actor, reason);
   return ctx.store.transaction(async (trx) => {
     await lockModel(ctx, trx, name);
@@ -68,6 +69,9 @@ export async function rollback(ctx: RegistryContext, name: string, actor: string
     const target = await previousProduction(trx, name, current);
     if (!target) {
       throw conflict(`model '${name}' has no previous production version to roll back to: '${current}' is the first one still available`);
+    }
+    if (expected !== undefined && target.version !== expected) {
+      throw conflict(`the production history of model '${name}' changed while the rollback was prepared; retry it`);
     }
     const at = ctx.now().toISOString();
     // The rolled-back version leaves the production history: rolling back again goes further back.

@@ -75,8 +75,8 @@ export class VersionRegistry {
   }
 
   /** Moves production back to the previous production version; MG_CONFLICT when there is none. */
-  rollback(name: string, actor: string, reason?: string): Promise<ModelVersion> {
-    return rollback(this.ctx, name, actor, reason);
+  rollback(name: string, actor: string, reason?: string, expected?: string): Promise<ModelVersion> {
+    return rollback(this.ctx, name, actor, reason, expected);
   }
 
   /** The version rollback() would make production now, if any. */
