@@ -122,7 +122,9 @@ export async function createServer(config: Config, options: { logger?: Logger } 
     }
     if (changes.added.length === 0 && changes.removed.length === 0) return;
     logger.info(changes, 'package keys changed');
-    await serving.retryFailed();
+    // Not awaited: an upload that found a new key must not wait for (or fail with) reloading every
+    // version that failed before.
+    serving.retryFailed().catch((err: unknown) => logger.error({ err: String(err) }, 'reconcile after a key change failed'));
   };
   rollouts = await RolloutController.open({
     store,

@@ -4,6 +4,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.ts';
+import { ModelGateError } from '../errors.ts';
 import { loadTrustStore, parseEncryptionKey, type TrustStore } from './package/index.ts';
 
 export interface ServingKeys {
@@ -15,8 +16,9 @@ export interface ServingKeys {
   trustedPaths: string[];
   /**
    * Reads both key sets again and applies what changed; resolves with the key ids added and removed
-   * (empty when nothing changed). A path that cannot be read, or a bad key file, rejects and leaves
-   * the keys in force: a half-written secret must not revoke every key.
+   * (empty when nothing changed). A path that cannot be read, a bad key file, or a set that became
+   * empty rejects and leaves the keys in force: a half-written secret must not revoke every key.
+   * Calls run one after another.
    */
   refresh(): Promise<KeyChanges>;
 }
@@ -40,7 +42,13 @@ export async function loadServingKeys(config: Config): Promise<ServingKeys> {
       throw err;
     });
     const decryption = new Map<string, Uint8Array>();
-    for (const file of (await readdir(decryptionDir).catch(() => [])).sort()) {
+    // No folder yet is no key; a folder that cannot be read (an unmounted volume, permissions) is an
+    // error, not an empty set: on a refresh that would revoke every key at once.
+    const files = await readdir(decryptionDir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw new ModelGateError('MG_CONFIG_INVALID', `decryption key folder ${decryptionDir} cannot be read`, { cause: err });
+    });
+    for (const file of files.sort()) {
       const id = file.replace(/\.key$/, '');
       if (!file.endsWith('.key') || !KEY_ID.test(id)) continue;
       decryption.set(id, parseEncryptionKey(await readFile(join(decryptionDir, file)), join(decryptionDir, file)));
@@ -50,17 +58,30 @@ export async function loadServingKeys(config: Config): Promise<ServingKeys> {
   const first = await read();
   const trusted = new Map(first.trusted);
   const decryption = new Map(first.decryption);
+  const refreshOnce = async (): Promise<KeyChanges> => {
+    const next = await read();
+    // A folder that went from keys to none is far more often a secret being rewritten (rm, then cp)
+    // or a volume mounted late than a decision to revoke every key: the keys in force stay, and the
+    // last key goes with a restart.
+    if (trusted.size > 0 && next.trusted.size === 0) throw new ModelGateError('MG_CONFIG_INVALID', `no trusted key found in ${trustedPaths.join(', ')} any more`);
+    if (decryption.size > 0 && next.decryption.size === 0) throw new ModelGateError('MG_CONFIG_INVALID', `no decryption key found in ${decryptionDir} any more`);
+    const changes: KeyChanges = { added: [], removed: [] };
+    // A signing key's id is derived from the key itself: the same id is the same key.
+    sync(trusted, next.trusted, (a, b) => a === b || a.equals(b), 'signing', changes);
+    sync(decryption, next.decryption, (a, b) => Buffer.from(a).equals(Buffer.from(b)), 'decryption', changes);
+    return changes;
+  };
+  // One refresh at a time: a slower, older reading must never be applied after a newer one (a key
+  // just removed would come back).
+  let chain: Promise<unknown> = Promise.resolve();
   return {
     trusted,
     decryption,
     trustedPaths,
-    async refresh() {
-      const next = await read();
-      const changes: KeyChanges = { added: [], removed: [] };
-      // A signing key's id is derived from the key itself: the same id is the same key.
-      sync(trusted, next.trusted, (a, b) => a === b || a.equals(b), 'signing', changes);
-      sync(decryption, next.decryption, (a, b) => Buffer.from(a).equals(Buffer.from(b)), 'decryption', changes);
-      return changes;
+    refresh() {
+      const run = chain.then(refreshOnce);
+      chain = run.catch(() => undefined);
+      return run;
     },
   };
 }
