@@ -64,8 +64,13 @@ export function registryCommands(): Command[] {
         `${[`loaded ${m} version ${v}`, ...servingLines(r.serving)].join('\n')}\n`)),
     jsonClient('unload', 'stop serving a version loaded with `load`')
       .argument('<model>').argument('<version>')
-      .action(async (m: string, v: string, o: Opts) => run<{ serving: ServingView }>(o, 'POST', version(m, v, '/unload'), {}, (r) =>
-        `${[`unloaded ${m} version ${v}`, ...servingLines(r.serving)].join('\n')}\n`)),
+      .action(async (m: string, v: string, o: Opts) => run<{ serving: ServingView }>(o, 'POST', version(m, v, '/unload'), {}, (r) => {
+        // No longer loaded by `load`, but still serving here when it is the version kept in place of
+        // a production version that cannot load: the headline must not say it stopped.
+        const stillServing = (r.serving.kept ?? []).includes(`${m}@${v}`);
+        const headline = stillServing ? `${m} version ${v} is no longer loaded by 'load', but stays serving here` : `unloaded ${m} version ${v}`;
+        return `${[headline, ...servingLines(r.serving)].join('\n')}\n`;
+      })),
     jsonClient('alias', 'point an alias (e.g. staging) at a version, or remove it with --remove')
       .argument('<model>').argument('<alias>').argument('[version]').option('--remove', 'remove the alias').option(...reason)
       .action(async (m: string, a: string, v: string | undefined, o: Opts & { remove?: boolean }) => {

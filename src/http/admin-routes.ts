@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors, ModelGateError } from '../errors.ts';
 import type { ModelSet } from '../registry/index.ts';
 import type { ServingKeys } from '../registry/keys.ts';
-import type { ServingController } from '../registry/serving.ts';
+import type { ReconcileReport, ServingController } from '../registry/serving.ts';
 import { PRODUCTION_ALIAS, type ModelVersion, type VersionRegistry } from '../registry/versions/index.ts';
 import type { AuditSink } from '../dataplane/index.ts';
 import type { JsonValue } from '../audit/index.ts';
@@ -57,14 +57,19 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
     });
     return result;
   };
-  const servingSummary = (r: { loaded: string[]; unloaded: string[] }): JsonValue => ({ loaded: r.loaded, unloaded: r.unloaded });
+  /** What a change did to serving, for the audit record: failures and kept versions included. */
+  const servingSummary = (r: ReconcileReport): JsonValue => ({
+    loaded: r.loaded, unloaded: r.unloaded,
+    ...(r.kept.length > 0 && { kept: r.kept }),
+    ...(r.failed.length > 0 && { failed: r.failed.map((f) => `${f.name}@${f.version}: ${f.reason}`) }),
+  });
   /** Which version is in production and where the aliases point: what a promotion, rollback or alias
    * change moves, recorded before and after it. */
   const pointers = async (model: string): Promise<{ productionVersion: string | null; aliases: Record<string, string> }> => {
     const m = await registry.getModel(model);
     return { productionVersion: m.productionVersion, aliases: { ...m.aliases } };
   };
-  const moved = async (model: string, report: { loaded: string[]; unloaded: string[] }): Promise<JsonValue> => ({ ...(await pointers(model)), loaded: report.loaded, unloaded: report.unloaded });
+  const moved = async (model: string, report: ReconcileReport): Promise<JsonValue> => ({ ...(await pointers(model)), ...(servingSummary(report) as object) });
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: deps.maxPackageBytes }, (_req, body, done) => done(null, body));
 
@@ -144,7 +149,7 @@ export function registryRoutes(app: FastifyInstance, deps: RegistryRouteDeps): v
   app.delete('/admin/models/:model/versions/:version', { schema: { params: params('model', 'version'), response: responses } }, async (req: Req) => {
     authorize(req.principal, 'deploy', req.params.model);
     const { model, version } = req.params;
-    const result = await registry.delete(model, version, actor(req), { isServing: (n, v) => models.isLoaded(n, v) });
+    const result = await registry.delete(model, version, actor(req), { isServing: (n, v) => models.isLoaded(n, v), isKept: (n, v) => serving.isKept(n, v) });
     return recorded(req, 'delete', { model, version }, result);
   });
   app.post('/admin/models/:model/versions/:version/load', change, async (req: Req) => {

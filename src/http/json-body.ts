@@ -112,7 +112,8 @@ export function installJsonParser(app: FastifyInstance, maxDepth: number): void 
     parse(req, text, (err, value) => {
       // Fastify answers every refusal of secure-json-parse as "not valid JSON"; a body refused for a
       // reserved key is valid JSON, and the client should be told what was refused instead.
-      const reserved = err ? reservedKeyIn(text) : undefined;
+      // Parsed a second time only when the text holds such a key at all: malformed JSON stays cheap.
+      const reserved = err && (text.includes('__proto__') || text.includes('constructor')) ? reservedKeyIn(text) : undefined;
       if (reserved) done(errors.invalidRequest(`the request body uses the reserved key "${reserved}", which is refused`), undefined);
       else done(err, value);
     });

@@ -55,7 +55,7 @@ export class ServingController {
    * owner's settle releases only its own holds, so two changes prepared at once never unload each
    * other's versions. */
   private readonly prepared = new Map<string, { name: string; version: string; at: number; owners: Set<string> }>();
-  /** Versions kept because their model's production version cannot load here, logged once each. */
+  /** Versions kept because their model's production version cannot load here (logged once each). */
   private readonly keptLogged = new Set<string>();
   private stopped = false;
 
@@ -177,6 +177,11 @@ export class ServingController {
       if (!this.deps.models.isLoaded(name, version)) throw new ModelGateError('MG_MODEL_NOT_READY', `version '${version}' of '${name}' is not loaded`);
     }
     return report;
+  }
+
+  /** Whether the version serves here only in place of a production version that cannot load. */
+  isKept(name: string, version: string): boolean {
+    return this.keptLogged.has(key(name, version));
   }
 
   /** The package keys changed: versions that failed to load are tried again (one may have lacked its

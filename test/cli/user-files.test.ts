@@ -64,7 +64,8 @@ describe('audit verify --trust', () => {
 describe('verify, package and keygen', () => {
   test('verify names a missing package file and a missing trusted key path with the reason', async () => {
     refused(await runCli(['verify', missing, '--trust', dir]), `cannot read package file ${missing}: not found`);
-    const keys = tempDir('mg-files-keys-');
+    const keys = join(dir, 'verify-keys');
+    mkdirSync(keys);
     const pem = join(keys, 'nope.pub');
     writeFileSync(join(keys, 'p.mgpkg'), 'x');
     refused(await runCli(['verify', join(keys, 'p.mgpkg'), '--trust', pem]), `cannot read trusted key (--trust) ${pem}: not found`);

@@ -58,6 +58,9 @@ test('a replica whose new production version cannot load keeps serving the old o
   assert.deepEqual(report.kept, ['scorer@1']);
   assert.equal(report.failed[0]?.version, '3');
   assert.deepEqual(await answer(), { status: 200, version: '1', y: 11 }, 'the model stays online with the version it served');
+  const kept = await t.server.admin.inject({ method: 'DELETE', url: '/admin/models/scorer/versions/1', headers: t.auth });
+  assert.equal(kept.statusCode, 409);
+  assert.match(kept.json().error, /version '1' is serving traffic: the production version of 'scorer' cannot be loaded here, and this version keeps serving in its place/);
   // Rolling back from 3 makes 1 production again, which loads: accepted, and without a body.
   const back = await t.server.admin.inject({ method: 'POST', url: '/admin/models/scorer/rollback', headers: t.auth });
   assert.equal(back.statusCode, 200, back.body);

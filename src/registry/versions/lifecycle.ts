@@ -35,7 +35,10 @@ export async function deleteVersion(ctx: RegistryContext, name: string, version:
   // Fail fast on an unknown version before asking routing about it.
   const current = await versionRow(ctx.store.db, name, version);
   if (await options.isServing(name, version)) {
-    throw conflict(`model '${name}' version '${version}' is serving traffic: ${await whyServing(ctx.store.db, current.stage, name, version)}`);
+    const why = options.isKept?.(name, version)
+      ? `the production version of '${name}' cannot be loaded here, and this version keeps serving in its place (fix or roll back the production version first)`
+      : await whyServing(ctx.store.db, current.stage, name, version);
+    throw conflict(`model '${name}' version '${version}' is serving traffic: ${why}`);
   }
   const sha = await ctx.store.transaction(async (trx) => {
     await lockModel(ctx, trx, name);

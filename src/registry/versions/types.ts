@@ -83,5 +83,7 @@ export interface RegisterResult {
 export interface DeleteOptions {
   /** Asked before deleting: a version that takes traffic (routing knows) is never deleted. */
   isServing: (name: string, version: string) => boolean | Promise<boolean>;
+  /** Whether it serves here only because the production version that should replace it cannot load. */
+  isKept?: (name: string, version: string) => boolean;
   reason?: string;
 }

@@ -2,7 +2,7 @@
 // reason, and never with the token in it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -23,8 +23,9 @@ const sink = new Writable({
 let t: TestServer;
 let sign: (aud: string, exp: number) => Promise<string>;
 
+let dir: string;
 before(async () => {
-  const dir = tempDir();
+  dir = tempDir();
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const jwksFile = join(dir, 'jwks.json');
   writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] }));
@@ -34,7 +35,10 @@ before(async () => {
     .setIssuer(ISS).setAudience(aud).setSubject('alice').setIssuedAt().setExpirationTime(exp).sign(privateKey);
   t = await testServer(undefined, {}, configFile, pino({ level: 'info' }, sink));
 });
-after(() => t.close());
+after(async () => {
+  await t.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const refusals = () => lines.filter((l) => l.msg === 'a bearer JWT was refused');
 const get = (token: string) => t.server.inference.inject({ method: 'GET', url: '/v2', headers: { authorization: `Bearer ${token}` } });
