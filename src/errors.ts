@@ -76,3 +76,20 @@ export const errors = {
     new ModelGateError('MG_SHUTTING_DOWN', 'the server is shutting down', { retryAfterSeconds: 1 }),
   internal: () => new ModelGateError('MG_INTERNAL', 'internal error'),
 };
+
+/** Errno codes a user-named path can fail with, in words: for messages that name a file and why. */
+const FILE_REASONS: Record<string, string> = {
+  ENOENT: 'not found',
+  ENOTDIR: 'not found (a part of the path is not a folder)',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a folder, not a file',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/** Why a file operation failed, in words, if `err` is a file-system error about a path. */
+export function fileReason(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === undefined ? undefined : FILE_REASONS[code];
+}

@@ -2,9 +2,8 @@
 // disagree; the credential comes from a file or the environment. Also their shared output helpers.
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { ModelGateError } from '../errors.ts';
+import { fileReason, ModelGateError } from '../errors.ts';
 import { fetchFailure } from './fetch-failure.ts';
-import { fileReason } from './files.ts';
 
 export interface ClientOptions {
   adminUrl: string;

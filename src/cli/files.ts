@@ -3,26 +3,9 @@
 // ..."). Every refusal is a ModelGateError, so it exits 2 like any other usage error.
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ModelGateError } from '../errors.ts';
-
-/** Errno codes a user-named path can fail with, in words. */
-const REASONS: Record<string, string> = {
-  ENOENT: 'not found',
-  ENOTDIR: 'not found (a part of the path is not a folder)',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a folder, not a file',
-  ELOOP: 'too many symbolic links',
-  ENAMETOOLONG: 'the name is too long',
-};
+import { fileReason, ModelGateError } from '../errors.ts';
 
 const codeOf = (err: unknown): string | undefined => (err as NodeJS.ErrnoException | null)?.code;
-
-/** The reason in words if `err` is a file-system error about a path, else undefined. */
-export function fileReason(err: unknown): string | undefined {
-  const code = codeOf(err);
-  return code === undefined ? undefined : REASONS[code];
-}
 
 function refused(what: string, path: string, reason: string): ModelGateError {
   return new ModelGateError('MG_INVALID_REQUEST', `cannot read ${what} ${path}: ${reason}`);
@@ -36,7 +19,7 @@ export function checkReadable(path: string, what: string, options: { folderToo?:
   } catch (err) {
     throw refused(what, path, fileReason(err) ?? String(codeOf(err) ?? err));
   }
-  if (isFolder && !options.folderToo) throw refused(what, path, REASONS.EISDIR);
+  if (isFolder && !options.folderToo) throw refused(what, path, fileReason({ code: 'EISDIR' })!);
   if (isFolder) return;
   try {
     closeSync(openSync(path, 'r'));

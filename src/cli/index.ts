@@ -1,10 +1,10 @@
 // The `modelgate` command line: one subcommand per capability; errors print one clear line.
 import { Command } from 'commander';
-import { isModelGateError } from '../errors.ts';
+import { fileReason, isModelGateError } from '../errors.ts';
 import { SERVER_VERSION } from '../server.ts';
 import { auditCommand } from './audit.ts';
 import { extractionCommand } from './extraction.ts';
-import { fileErrorMessage, fileReason } from './files.ts';
+import { fileErrorMessage } from './files.ts';
 import { keysCommand } from './keys.ts';
 import { endpointCommand } from './endpoint.ts';
 import { keygenCommand, packageCommand, verifyCommand } from './package-commands.ts';

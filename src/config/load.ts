@@ -2,7 +2,7 @@
 // every value with a message naming its source, and returns a frozen object passed in explicitly.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ModelGateError } from '../errors.ts';
+import { fileReason, ModelGateError } from '../errors.ts';
 import { envName, flagName, SETTINGS, type SettingDef, type SettingKey } from './settings.ts';
 import { SECTION_KEYS, sectionsSchema } from './sections.ts';
 import { modelOverridesSchema, type Config } from './types.ts';
@@ -57,8 +57,7 @@ function readFileSettings(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a folder, not a file' : code;
+    const why = fileReason(err) ?? (err as NodeJS.ErrnoException).code;
     throw invalid(`config file ${file} cannot be read${why ? `: ${why}` : ''}`);
   }
   try {
