@@ -10,9 +10,9 @@ export interface CliResult {
 
 /** Only PATH comes from the caller's environment, so no MODELGATE_* or NODE_EXTRA_CA_CERTS of the
  * machine running the tests changes what the command does. */
-export function runCli(args: string[], env: Record<string, string> = {}, as?: { uid: number; gid: number }): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/modelgate.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000, ...as }, (err, out, errOut) => {
+    execFile(process.execPath, ['bin/modelgate.js', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, out, errOut) => {
       const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
       resolve({ code, out, err: errOut });
     });
