@@ -55,8 +55,9 @@ export class ServingController {
    * owner's settle releases only its own holds, so two changes prepared at once never unload each
    * other's versions. */
   private readonly prepared = new Map<string, { name: string; version: string; at: number; owners: Set<string> }>();
-  /** Versions kept because their model's production version cannot load here (logged once each). */
-  private readonly keptLogged = new Set<string>();
+  /** Versions kept at the last reconcile because their model's production version cannot load here
+   * (each logged when it starts being kept). */
+  private readonly keptNow = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: ServingDeps) {}
@@ -143,15 +144,15 @@ export class ServingController {
         const k = key(v.name, v.version);
         report.kept.push(k);
         kept.add(k);
-        if (!this.keptLogged.has(k)) logger.warn({ model: v.name, version: v.version }, 'the production version cannot be loaded here; the version that was serving stays');
+        if (!this.keptNow.has(k)) logger.warn({ model: v.name, version: v.version }, 'the production version cannot be loaded here; the version that was serving stays');
         continue;
       }
       await models.remove(v.name, v.version);
       report.unloaded.push(key(v.name, v.version));
       logger.info({ model: v.name, version: v.version }, 'model version unloaded');
     }
-    this.keptLogged.clear();
-    for (const k of kept) this.keptLogged.add(k);
+    this.keptNow.clear();
+    for (const k of kept) this.keptNow.add(k);
     return report;
   }
 
@@ -181,7 +182,7 @@ export class ServingController {
 
   /** Whether the version serves here only in place of a production version that cannot load. */
   isKept(name: string, version: string): boolean {
-    return this.keptLogged.has(key(name, version));
+    return this.keptNow.has(key(name, version));
   }
 
   /** The package keys changed: versions that failed to load are tried again (one may have lacked its
