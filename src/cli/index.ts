@@ -1,5 +1,5 @@
 // The `modelgate` command line: one subcommand per capability; errors print one clear line.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { fileReason, isModelGateError } from '../errors.ts';
 import { SERVER_VERSION } from '../server.ts';
 import { auditCommand } from './audit.ts';
@@ -31,7 +31,16 @@ export function program(): Command {
     .addCommand(extractionCommand())
     .addCommand(endpointCommand());
   for (const c of registryCommands()) cli.addCommand(c);
+  throwInsteadOfExiting(cli);
   return cli;
+}
+
+/** Commander exits with 1 on a usage error (an unknown option, a missing argument); here it throws
+ * instead, so main() gives it the status of every other usage error, 2. Set on each command: an
+ * added subcommand does not inherit it. */
+function throwInsteadOfExiting(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) throwInsteadOfExiting(sub);
 }
 
 /** `modelgate promote ... | head`: the reader went away, which is not an error of ours. Without a
@@ -55,6 +64,8 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
   } catch (err) {
+    // Commander has printed its own message (and the help): help and --version end with 0.
+    if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
     if (isModelGateError(err)) {
       // "trusted key path x cannot be read" says which file; its cause says why (not found, ...).
       const why = fileReason(err.cause);
