@@ -4,15 +4,14 @@
 // A swap loads and warms the new version first, switches the default atomically, then drains and
 // unloads the old one: no request is dropped.
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isModelGateError, ModelGateError } from '../errors.ts';
 import { loadVersion, type LoadSettings } from '../runtime/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ModelSet } from './model-set.ts';
 import { reportRefusal, type RefusalAudit } from './refusals.ts';
-import { openPackage, PACKAGE_EXTENSION, type TrustStore } from './package/index.ts';
+import { importFolder } from './import.ts';
+import { openPackage, type TrustStore } from './package/index.ts';
 import type { VersionRegistry } from './versions/index.ts';
 
 export interface ServingDeps {
@@ -246,33 +245,8 @@ export class ServingController {
   }
 
   /** Registers every package in a folder (idempotent); a model without a production version gets this one. */
-  async importFolder(dir: string, actor: string): Promise<string[]> {
-    // A configured folder that is not there is a mistake (a typo, a volume not mounted): serving
-    // nothing without a word would hide it.
-    const entries = await readdir(dir).catch((err: unknown) => {
-      throw new ModelGateError('MG_CONFIG_INVALID', `importDir ${dir} cannot be read`, { cause: err });
-    });
-    const names = entries.filter((n) => n.endsWith(PACKAGE_EXTENSION)).sort();
-    const imported: string[] = [];
-    for (const file of names) {
-      try {
-        const { version } = await this.deps.registry.register({
-          bytes: await readFile(join(dir, file)),
-          actor,
-          trustedKeys: this.deps.trustedKeys,
-          decryptionKeys: this.deps.decryptionKeys,
-          reason: `imported from ${file}`,
-        });
-        const model = await this.deps.registry.getModel(version.name);
-        if (!model.productionVersion) await this.deps.registry.promote(version.name, version.version, actor, 'first version imported at start');
-        imported.push(key(version.name, version.version));
-      } catch (err) {
-        const reason = await reportRefusal(this.deps, err, { action: 'import', target: file, principal: actor }, 'cannot be read');
-        this.deps.models.recordFailure({ name: file, reason });
-        this.deps.logger.error({ file }, `package not imported: ${reason}`);
-      }
-    }
-    return imported;
+  importFolder(dir: string, actor: string): Promise<string[]> {
+    return importFolder(this.deps, dir, actor);
   }
 
   /** Reconciles every `ms` so changes made through other replicas are picked up. */
