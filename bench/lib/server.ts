@@ -37,6 +37,8 @@ export const SERVER_CONFIGS: ServerConfig[] = [
 
 export interface RunningServer {
   url: string;
+  /** The admin plane (metrics), reached with the same bootstrap credential. */
+  adminUrl: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -54,7 +56,7 @@ export async function startServer(config: ServerConfig, root: string, token: str
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, adminUrl } = await new Promise<{ url: string; adminUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error('not serving after 60 s')), 60_000);
     let buf = '';
     const fail = (err: Error) => {
@@ -71,12 +73,13 @@ export async function startServer(config: ServerConfig, root: string, token: str
         if (!line.includes('modelgate is serving')) continue;
         clearTimeout(timer);
         child.removeAllListeners('exit');
-        resolve((JSON.parse(line) as { inference: string }).inference);
+        const said = JSON.parse(line) as { inference: string; admin: string };
+        resolve({ url: said.inference, adminUrl: said.admin });
       }
     });
   });
   child.stdout!.resume(); // keep draining the log so the server never blocks on a full pipe
-  return { url, pid: child.pid!, stop: () => stopProcess(child) };
+  return { url, adminUrl, pid: child.pid!, stop: () => stopProcess(child) };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

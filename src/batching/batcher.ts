@@ -12,13 +12,16 @@ export interface BatcherOptions {
   maxConcurrentBatches: number;
 }
 
-export type RunBatch = (inputs: Tensor[], outputNames: string[]) => Promise<Tensor[]>;
+/** `alone`: the batch is one request that arrived while no other inference was in flight. */
+export type RunBatch = (inputs: Tensor[], outputNames: string[], alone: boolean) => Promise<Tensor[]>;
 
 export interface BatchObserver {
   /** Called once per engine call with the rows and requests it merged and how long they queued. */
   onBatch?(rows: number, requests: number, queueWaitMs: number[]): void;
   /** Called when the engine call ends, with its duration. */
   onBatchDone?(ms: number): void;
+  /** Called when a lone request's batch runs on the event loop's own session instead of the worker. */
+  onInline?(): void;
 }
 
 interface Item {
@@ -27,6 +30,7 @@ interface Item {
   key: string;
   rows: number;
   enqueuedAt: number;
+  alone: boolean;
   resolve: (out: Tensor[]) => void;
   reject: (err: unknown) => void;
 }
@@ -54,12 +58,13 @@ export class Batcher {
     return this.inFlight;
   }
 
-  /** Queues one request; the promise settles with this request's own rows of the batch output. */
-  submit(inputs: Tensor[], outputs: string[], signal?: AbortSignal): Promise<Tensor[]> {
+  /** Queues one request; the promise settles with this request's own rows of the batch output.
+   * `alone`: the caller knows no other inference is in flight (see RunBatch). */
+  submit(inputs: Tensor[], outputs: string[], signal?: AbortSignal, alone = false): Promise<Tensor[]> {
     if (this.closed) return Promise.reject(new ModelGateError('MG_MODEL_NOT_READY', `${this.name} is unloading`));
     if (this.queue.length >= this.options.maxQueueSize) return Promise.reject(errors.queueFull(this.name));
     return new Promise<Tensor[]>((resolve, reject) => {
-      const item: Item = { inputs, outputs, key: batchKey(inputs, outputs), rows: rowsOf(inputs), enqueuedAt: performance.now(), resolve, reject };
+      const item: Item = { inputs, outputs, key: batchKey(inputs, outputs), rows: rowsOf(inputs), enqueuedAt: performance.now(), alone, resolve, reject };
       if (signal) {
         // A caller that gave up while still queued leaves the queue, so it costs no engine time.
         signal.addEventListener('abort', () => {
@@ -137,7 +142,8 @@ export class Batcher {
     this.observer.onBatch?.(rows.reduce((a, b) => a + b, 0), batch.length, batch.map((it) => now - it.enqueuedAt));
     let work: Promise<Tensor[][]>;
     try {
-      work = this.run(mergeInputs(batch.map((it) => it.inputs)), batch[0].outputs).then((out) => splitOutputs(out, rows));
+      const alone = batch.length === 1 && batch[0].alone && this.queue.length === 0 && this.inFlight === 1;
+      work = this.run(mergeInputs(batch.map((it) => it.inputs)), batch[0].outputs, alone).then((out) => splitOutputs(out, rows));
     } catch (err) {
       work = Promise.reject(err);
     }

@@ -201,6 +201,11 @@ export const SETTINGS = {
     doc: 'worker threads (one ONNX Runtime session each) per model version; the server thread stays free for I/O',
   },
   'runtime.warmup': { kind: bool, default: true, doc: 'run one inference on load so the first request is not slow' },
+  'runtime.loneInlineMs': {
+    kind: { type: 'number', min: 0, max: 100 },
+    default: 2,
+    doc: 'a request that arrives while no other inference is in flight runs on the server thread, skipping two thread hand-offs, when one row of the model takes at most this many ms (graphs up to 64 MiB; a second session in memory); 0: always the worker',
+  },
 } as const satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;

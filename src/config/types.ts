@@ -16,6 +16,8 @@ export interface RuntimeConfig {
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
   warmup: boolean;
   workers: number;
+  /** See `runtime.loneInlineMs`: 0 turns the lone-request path off. */
+  loneInlineMs: number;
 }
 
 const batchingOverride = z
@@ -36,6 +38,7 @@ const runtimeOverride = z
     graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']),
     warmup: z.boolean(),
     workers: z.number().int().min(1).max(64),
+    loneInlineMs: z.number().min(0).max(100),
   })
   .partial()
   .strict();

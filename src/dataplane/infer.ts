@@ -137,6 +137,10 @@ function inputHashOf(inputs: readonly Tensor[]): string | null {
 }
 
 export function createInfer(deps: InferDeps) {
+  /** Inference requests between admission and answer, on every model. At 1 a request is alone: its
+   * engine call may run on this thread (runtime/lone.ts) rather than wake the engine worker. */
+  let active = 0;
+
   /** Authorizes and picks the version: the one named in the URL, else the endpoint policy's choice. */
   function resolve(ctx: RequestContext, model: string, version: string | undefined): Resolved {
     authorize(ctx.principal, 'infer', model);
@@ -151,11 +155,13 @@ export function createInfer(deps: InferDeps) {
     const arm = decision?.primary.arm ?? 'primary';
     const started = performance.now();
     let code: InferenceOutcome['code'] = 'OK';
+    active++;
     try {
       await deps.safeguards?.admit(principal, served, rowsOf(request.inputs));
       const valid = validateRequest(served, request);
       // One deadline covers the inspection and the run: neither may hold the request past it.
       const { outputs, seen } = await withDeadline(deps.requestTimeoutMs, async (signal) => {
+        const alone = active === 1;
         const inspecting = deps.safeguards?.inspect(served, request.inputs, valid.inputs);
         inspecting?.catch(() => undefined); // awaited below; a failed run must not leave it unhandled
         // An OOD screen refuses before the model runs; otherwise the features are computed meanwhile.
@@ -163,7 +169,8 @@ export function createInfer(deps: InferDeps) {
         if (decision?.shadow && deps.rollouts) {
           mirror(deps.rollouts, deps.models, model, decision.shadow.version, ctx.requestId, request.inputs, deps.requestTimeoutMs);
         }
-        const out = await served.infer(valid.inputs, valid.outputs, signal);
+        // A mirrored request is not alone: the shadow's engine call runs meanwhile.
+        const out = await served.infer(valid.inputs, valid.outputs, signal, alone && !decision?.shadow);
         const latencyMs = performance.now() - started;
         const seen = await inspecting;
         // The arm's statistics get the answer and the OOD verdict on the request (a canary fails on too
@@ -207,6 +214,7 @@ export function createInfer(deps: InferDeps) {
       noteFailure(err, ctx.requestId, { version: served.version, route: decision?.shadow ? `${arm}+shadow` : arm, inputSha256: () => inputHashOf(request.inputs), latencyMs });
       throw err;
     } finally {
+      active--;
       deps.observer?.onInference?.({ model: served.name, version: served.version, code, seconds: (performance.now() - started) / 1000 });
     }
   }

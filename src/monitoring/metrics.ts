@@ -94,9 +94,15 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
   });
   const engine = new Histogram({
     name: 'modelgate_engine_duration_seconds',
-    help: 'Time of one engine call (one batch), in the worker thread and back',
+    help: 'Time of one engine call (one batch): in the engine worker and back, or on the server thread for a lone request',
     labelNames: ['model', 'version'],
     buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const inline = new Counter({
+    name: 'modelgate_engine_inline_runs_total',
+    help: 'Engine calls of a lone request run on the server thread instead of the engine worker (runtime.loneInlineMs)',
+    labelNames: ['model', 'version'],
     registers: [registry],
   });
   new Gauge({
@@ -166,6 +172,9 @@ export function createMetrics(models: ModelSet, monitors?: () => VersionMonitors
         },
         onBatchDone(ms) {
           engine.observe(labels, ms / 1000);
+        },
+        onInline() {
+          inline.inc(labels);
         },
       };
     },

@@ -6,6 +6,7 @@ import { ModelGateError } from '../errors.ts';
 import type { Tensor, TensorMetadata } from '../protocol/index.ts';
 import type { Manifest, TensorSpec } from '../registry/manifest.ts';
 import { warmupInputs, type Engine } from './engine.ts';
+import { createLoneRunner, type LoneRunner } from './lone.ts';
 import { createWorkerEngine } from './worker-engine.ts';
 
 export interface ModelSource {
@@ -30,7 +31,8 @@ export interface ServedVersion {
   /** Whether concurrent requests are merged (batching on and every input batchable). */
   readonly batched: boolean;
   readonly batcher: Batcher;
-  infer(inputs: Tensor[], outputNames: string[], signal?: AbortSignal): Promise<Tensor[]>;
+  /** `alone`: no other inference is in flight, so a lone batch may run on this thread (lone.ts). */
+  infer(inputs: Tensor[], outputNames: string[], signal?: AbortSignal, alone?: boolean): Promise<Tensor[]>;
   /** Waits for queued and running requests, then frees the engine. */
   unload(): Promise<void>;
 }
@@ -63,6 +65,7 @@ function declaredInputs(src: ModelSource, engine: Engine): TensorSpec[] {
 
 export async function loadVersion(src: ModelSource, settings: LoadSettings): Promise<ServedVersion> {
   const engine = await createWorkerEngine(src.model, settings.runtime, settings.runtime.workers);
+  let lone: LoneRunner | undefined;
   try {
     const inputs = declaredInputs(src, engine);
     const batched =
@@ -71,10 +74,16 @@ export async function loadVersion(src: ModelSource, settings: LoadSettings): Pro
       engine.outputs.every((t) => t.shape.length > 0 && t.shape[0] === -1);
     if (settings.runtime.warmup) {
       await engine.run(warmupInputs(engine), engine.outputs.map((o) => o.name));
+      // Judging a graph's speed means running it: not for a model whose warm-up is turned off.
+      lone = await createLoneRunner(src.model, settings.runtime, { budgetMs: settings.runtime.loneInlineMs });
     }
     const batcher = new Batcher(
       `model '${src.name}' version '${src.version}'`,
-      (feeds, outs) => engine.run(feeds, outs),
+      (feeds, outs, alone) => {
+        const inline = alone ? lone?.run(feeds, outs) : undefined;
+        if (inline) settings.observer?.onInline?.();
+        return inline ?? engine.run(feeds, outs);
+      },
       { ...settings.batching, maxBatchSize: batched ? settings.batching.maxBatchSize : 1 },
       settings.observer,
     );
@@ -88,15 +97,15 @@ export async function loadVersion(src: ModelSource, settings: LoadSettings): Pro
       outputs: engine.outputs,
       batched,
       batcher,
-      infer: (feeds, outs, signal) => batcher.submit(feeds, outs, signal),
+      infer: (feeds, outs, signal, alone) => batcher.submit(feeds, outs, signal, alone),
       async unload() {
         batcher.close();
         await batcher.drain();
-        await engine.dispose();
+        await Promise.all([engine.dispose(), lone?.dispose()]);
       },
     };
   } catch (err) {
-    await engine.dispose();
+    await Promise.all([engine.dispose(), lone?.dispose()]);
     throw err;
   }
 }

@@ -90,7 +90,7 @@ test('requests of different shapes are never merged together', async () => {
 });
 
 test('a failed batch of a real engine fails every waiting caller with the error, then serving goes on', async () => {
-  const engine = await createOnnxEngine(gatherModel(), { intraOpThreads: 1, interOpThreads: 1, graphOptimizationLevel: 'all', warmup: false, workers: 1 });
+  const engine = await createOnnxEngine(gatherModel(), { intraOpThreads: 1, interOpThreads: 1, graphOptimizationLevel: 'all', warmup: false, workers: 1, loneInlineMs: 0 });
   const b = new Batcher('gather', (i, o) => engine.run(i, o), { ...opts, maxQueueDelayMs: 30 });
   const idx = (v: number): Tensor[] => [{ name: 'idx', datatype: 'INT64', shape: [1], data: new BigInt64Array([BigInt(v)]) }];
   const results = await Promise.allSettled([b.submit(idx(0), ['out']), b.submit(idx(7), ['out']), b.submit(idx(2), ['out'])]);

@@ -1,0 +1,65 @@
+// The lone-request runner (src/runtime/lone.ts): a second, in-process session used only within its
+// time budget. Real graphs throughout: the spam filter for equal answers, a chain of MatMuls whose
+// time grows with the rows for the budget, a graph failing on the warm-up input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import p from 'onnx-proto';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLoneRunner } from '../../src/runtime/lone.ts';
+import { createOnnxEngine } from '../../src/runtime/index.ts';
+import type { Tensor } from '../../src/protocol/index.ts';
+import { buildModel, floatTensor, int64Tensor, slowModel, valueInfo } from '../fixtures/onnx.ts';
+
+const SPAM = readFileSync('examples/models/spam-filter/1/model.onnx');
+const { runtime } = loadConfig({ env: {} });
+const T = p.onnx.TensorProto.DataType;
+const rows = (n: number): Tensor[] => [{ name: 'x', datatype: 'FP32', shape: [n, 256], data: new Float32Array(n * 256).fill(1) }];
+
+test('a lone run answers as the engine does', async (t) => {
+  const lone = await createLoneRunner(SPAM, runtime, { budgetMs: 50 });
+  const engine = await createOnnxEngine(SPAM, runtime);
+  t.after(async () => Promise.all([lone?.dispose(), engine.dispose()]));
+  assert.ok(lone, 'the spam filter answers one row well within 50 ms');
+  const feeds: Tensor[] = [{ name: 'text', datatype: 'BYTES', shape: [1], data: ['FREE money!!! click here now'] }];
+  const outputs = engine.outputs.map((o) => o.name);
+  const [a, b] = await Promise.all([lone.run(feeds, outputs), engine.run(feeds, outputs)]);
+  assert.deepEqual(a!.map((x) => Array.from(x.data as ArrayLike<unknown>)), b.map((x) => Array.from(x.data as ArrayLike<unknown>)));
+});
+
+test('no runner when inlining is off, the graph is over the size cap, or its warm-up fails', async () => {
+  assert.equal(await createLoneRunner(SPAM, runtime, { budgetMs: 0 }), undefined);
+  assert.equal(await createLoneRunner(SPAM, runtime, { budgetMs: 50, maxModelBytes: SPAM.byteLength - 1 }), undefined);
+  // out = table[idx + 5]: the warm-up's zeros index past the table and the runtime fails.
+  const trap = buildModel({
+    nodes: [
+      { opType: 'Add', input: ['idx', 'five'], output: ['shifted'] },
+      { opType: 'Gather', input: ['table', 'shifted'], output: ['out'] },
+    ],
+    inputs: [valueInfo('idx', T.INT64, ['N'])],
+    outputs: [valueInfo('out', T.FLOAT, ['N'])],
+    initializers: [floatTensor('table', [3], [10, 20, 30]), int64Tensor('five', [], [5])],
+  });
+  assert.equal(await createLoneRunner(trap, runtime, { budgetMs: 50 }), undefined);
+});
+
+test('a graph slower than the budget on one row gets no runner', async () => {
+  // 400 chained 256 x 256 MatMuls: tens of milliseconds for one row, against a budget of 0.01 ms.
+  assert.equal(await createLoneRunner(slowModel(400), runtime, { budgetMs: 0.01 }), undefined);
+});
+
+test('a runner whose real inputs are slower than the budget retires after a window of runs', async (t) => {
+  // Eight MatMuls: one row (the warm-up) in a fraction of a millisecond, 2,048 rows in far more than 2 ms.
+  const lone = await createLoneRunner(slowModel(8), runtime, { budgetMs: 2 });
+  t.after(async () => lone?.dispose());
+  assert.ok(lone, 'one row is within 2 ms');
+  let ran = 0;
+  for (let i = 0; i < 40; i++) {
+    const out = lone.run(rows(2048), ['y']);
+    if (!out) break;
+    await out;
+    ran++;
+  }
+  assert.equal(ran, 16, 'retired at the end of the first window of 16 slow runs, not before');
+  assert.equal(lone.run(rows(1), ['y']), undefined, 'a retired runner stays retired, however small the input');
+});
