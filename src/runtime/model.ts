@@ -75,7 +75,7 @@ export async function loadVersion(src: ModelSource, settings: LoadSettings): Pro
     if (settings.runtime.warmup) {
       await engine.run(warmupInputs(engine), engine.outputs.map((o) => o.name));
       // Judging a graph's speed means running it: not for a model whose warm-up is turned off.
-      lone = await createLoneRunner(src.model, settings.runtime, { budgetMs: settings.runtime.loneInlineMs });
+      lone = await createLoneRunner(src.model, settings.runtime, { budgetMs: settings.runtime.loneInlineMs, worker: engine });
     }
     const batcher = new Batcher(
       `model '${src.name}' version '${src.version}'`,

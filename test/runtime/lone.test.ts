@@ -1,23 +1,32 @@
 // The lone-request runner (src/runtime/lone.ts): a second, in-process session used only within its
 // time budget. Real graphs throughout: the spam filter for equal answers, a chain of MatMuls whose
-// time grows with the rows for the budget, a graph failing on the warm-up input.
-import { test } from 'node:test';
+// time grows with the rows for the budget, a graph failing on the warm-up input. The version's
+// worker engine is stood in for by an in-process one: the runner only times one call of it.
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import p from 'onnx-proto';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLoneRunner } from '../../src/runtime/lone.ts';
-import { createOnnxEngine } from '../../src/runtime/index.ts';
+import { createOnnxEngine, type Engine } from '../../src/runtime/index.ts';
 import type { Tensor } from '../../src/protocol/index.ts';
 import { buildModel, floatTensor, int64Tensor, slowModel, valueInfo } from '../fixtures/onnx.ts';
 
 const SPAM = readFileSync('examples/models/spam-filter/1/model.onnx');
 const { runtime } = loadConfig({ env: {} });
 const T = p.onnx.TensorProto.DataType;
+const engines: Engine[] = [];
+/** The options for `model` with budget `budgetMs`: an engine of the graph stands in for the worker. */
+async function opts(model: Uint8Array, budgetMs: number, maxModelBytes?: number) {
+  const worker = await createOnnxEngine(model, runtime);
+  engines.push(worker);
+  return { budgetMs, worker, ...(maxModelBytes !== undefined && { maxModelBytes }) };
+}
+after(() => Promise.all(engines.map((e) => e.dispose())));
 const rows = (n: number): Tensor[] => [{ name: 'x', datatype: 'FP32', shape: [n, 256], data: new Float32Array(n * 256).fill(1) }];
 
 test('a lone run answers as the engine does', async (t) => {
-  const lone = await createLoneRunner(SPAM, runtime, { budgetMs: 50 });
+  const lone = await createLoneRunner(SPAM, runtime, await opts(SPAM, 50));
   const engine = await createOnnxEngine(SPAM, runtime);
   t.after(async () => Promise.all([lone?.dispose(), engine.dispose()]));
   assert.ok(lone, 'the spam filter answers one row well within 50 ms');
@@ -27,9 +36,9 @@ test('a lone run answers as the engine does', async (t) => {
   assert.deepEqual(a!.map((x) => Array.from(x.data as ArrayLike<unknown>)), b.map((x) => Array.from(x.data as ArrayLike<unknown>)));
 });
 
-test('no runner when inlining is off, the graph is over the size cap, or its warm-up fails', async () => {
-  assert.equal(await createLoneRunner(SPAM, runtime, { budgetMs: 0 }), undefined);
-  assert.equal(await createLoneRunner(SPAM, runtime, { budgetMs: 50, maxModelBytes: SPAM.byteLength - 1 }), undefined);
+test('no runner when inlining is off or the graph is over the size cap; a failing warm-up rejects', async () => {
+  assert.equal(await createLoneRunner(SPAM, runtime, await opts(SPAM, 0)), undefined);
+  assert.equal(await createLoneRunner(SPAM, runtime, await opts(SPAM, 50, SPAM.byteLength - 1)), undefined);
   // out = table[idx + 5]: the warm-up's zeros index past the table and the runtime fails.
   const trap = buildModel({
     nodes: [
@@ -40,17 +49,19 @@ test('no runner when inlining is off, the graph is over the size cap, or its war
     outputs: [valueInfo('out', T.FLOAT, ['N'])],
     initializers: [floatTensor('table', [3], [10, 20, 30]), int64Tensor('five', [], [5])],
   });
-  assert.equal(await createLoneRunner(trap, runtime, { budgetMs: 50 }), undefined);
+  await assert.rejects(async () => createLoneRunner(trap, runtime, await opts(trap, 50)), /out of data bounds/);
 });
 
 test('a graph slower than the budget on one row gets no runner', async () => {
-  // 400 chained 256 x 256 MatMuls: tens of milliseconds for one row, against a budget of 0.01 ms.
-  assert.equal(await createLoneRunner(slowModel(400), runtime, { budgetMs: 0.01 }), undefined);
+  // 400 chained 256 x 256 MatMuls: milliseconds for one row, against a budget of 0.01 ms.
+  const slow = slowModel(400);
+  assert.equal(await createLoneRunner(slow, runtime, await opts(slow, 0.01)), undefined);
 });
 
 test('a runner whose real inputs are slower than the budget retires after a window of runs', async (t) => {
   // Eight MatMuls: one row (the warm-up) in a fraction of a millisecond, 2,048 rows in far more than 2 ms.
-  const lone = await createLoneRunner(slowModel(8), runtime, { budgetMs: 2 });
+  const eight = slowModel(8);
+  const lone = await createLoneRunner(eight, runtime, await opts(eight, 2));
   t.after(async () => lone?.dispose());
   assert.ok(lone, 'one row is within 2 ms');
   let ran = 0;
