@@ -12,7 +12,7 @@ export interface BatcherOptions {
   maxConcurrentBatches: number;
 }
 
-/** `alone`: the batch is one request that arrived while no other inference was in flight. */
+/** `alone`: the batch is one request of one row that arrived while no other inference was in flight. */
 export type RunBatch = (inputs: Tensor[], outputNames: string[], alone: boolean) => Promise<Tensor[]>;
 
 export interface BatchObserver {
@@ -142,7 +142,8 @@ export class Batcher {
     this.observer.onBatch?.(rows.reduce((a, b) => a + b, 0), batch.length, batch.map((it) => now - it.enqueuedAt));
     let work: Promise<Tensor[][]>;
     try {
-      const alone = batch.length === 1 && batch[0].alone && this.queue.length === 0 && this.inFlight === 1;
+      // One request of one row, nothing waiting behind it and no other call of this version running.
+      const alone = batch.length === 1 && batch[0].alone && batch[0].rows === 1 && this.queue.length === 0 && this.inFlight === 1;
       work = this.run(mergeInputs(batch.map((it) => it.inputs)), batch[0].outputs, alone).then((out) => splitOutputs(out, rows));
     } catch (err) {
       work = Promise.reject(err);

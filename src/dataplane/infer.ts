@@ -69,7 +69,16 @@ function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>):
       reject(err);
     }, ms);
   });
-  return Promise.race([work(controller.signal), deadline]).finally(() => clearTimeout(timer));
+  const started = performance.now();
+  const done = work(controller.signal).then((value) => {
+    // The clock, not only the timer: work that held the event loop past the deadline (an engine call
+    // on this thread, runtime/lone.ts) ends before the timer gets its turn, and would answer late.
+    if (performance.now() - started < ms) return value;
+    const err = errors.timeout(ms);
+    controller.abort(err);
+    throw err;
+  });
+  return Promise.race([done, deadline]).finally(() => clearTimeout(timer));
 }
 
 const rowsOf = (inputs: readonly Tensor[]) => Math.max(1, inputs[0]?.shape[0] ?? 1);
@@ -138,7 +147,9 @@ function inputHashOf(inputs: readonly Tensor[]): string | null {
 
 export function createInfer(deps: InferDeps) {
   /** Inference requests between admission and answer, on every model. At 1 a request is alone: its
-   * engine call may run on this thread (runtime/lone.ts) rather than wake the engine worker. */
+   * engine call may run on this thread (runtime/lone.ts) rather than wake the engine worker. Engine
+   * calls that outlive their request (a shadow's, a timed-out one's) are not counted: they only share
+   * the machine with an inline call, as any worker does. */
   let active = 0;
 
   /** Authorizes and picks the version: the one named in the URL, else the endpoint policy's choice. */
@@ -161,7 +172,6 @@ export function createInfer(deps: InferDeps) {
       const valid = validateRequest(served, request);
       // One deadline covers the inspection and the run: neither may hold the request past it.
       const { outputs, seen } = await withDeadline(deps.requestTimeoutMs, async (signal) => {
-        const alone = active === 1;
         const inspecting = deps.safeguards?.inspect(served, request.inputs, valid.inputs);
         inspecting?.catch(() => undefined); // awaited below; a failed run must not leave it unhandled
         // An OOD screen refuses before the model runs; otherwise the features are computed meanwhile.
@@ -169,8 +179,10 @@ export function createInfer(deps: InferDeps) {
         if (decision?.shadow && deps.rollouts) {
           mirror(deps.rollouts, deps.models, model, decision.shadow.version, ctx.requestId, request.inputs, deps.requestTimeoutMs);
         }
-        // A mirrored request is not alone: the shadow's engine call runs meanwhile.
-        const out = await served.infer(valid.inputs, valid.outputs, signal, alone && !decision?.shadow);
+        // Read at the call (the OOD screen may have waited); a mirrored request is not alone, its
+        // shadow's engine call runs meanwhile.
+        const alone = active === 1 && !decision?.shadow;
+        const out = await served.infer(valid.inputs, valid.outputs, signal, alone);
         const latencyMs = performance.now() - started;
         const seen = await inspecting;
         // The arm's statistics get the answer and the OOD verdict on the request (a canary fails on too

@@ -1,5 +1,6 @@
 // An Engine whose graph runs in worker threads (one ONNX Runtime session each). A worker that dies
-// fails only the calls it was running and is started again; the server thread never blocks on a graph.
+// fails only the calls it was running and is started again; the server thread never blocks on a graph
+// here (a lone request may run on the server thread instead, within a budget: lone.ts).
 import { Worker } from 'node:worker_threads';
 import type { RuntimeConfig } from '../config/index.ts';
 import { ModelGateError, type ErrorCode } from '../errors.ts';

@@ -130,3 +130,27 @@ test('the next batch reaches the engine before the callers of the finished one r
   await Promise.all([first, ...rest]);
   assert.deepEqual(events.slice(0, 3), ['dispatch 1', 'dispatch 2', 'caller of batch 1 resumes']);
 });
+
+test('a batch is run as alone only when it is one lone request of one row with nothing queued or running', async () => {
+  const calls: [number, boolean][] = [];
+  // Like doubler, and records the rows and the alone flag of every call.
+  const run: RunBatch = async (inputs, _outputs, alone) => {
+    calls.push([inputs[0].shape[0], alone]);
+    await new Promise((r) => setImmediate(r));
+    return [{ name: 'y', datatype: 'FP32', shape: inputs[0].shape, data: (inputs[0].data as Float32Array).map((v) => v * 2) }];
+  };
+  const b = new Batcher('m', run, { ...opts, maxBatchSize: 2 });
+  const two: Tensor[] = [{ name: 'x', datatype: 'FP32', shape: [2, 1], data: new Float32Array([1, 2]) }];
+  assert.deepEqual((await b.submit(row(1), ['y'], undefined, true))[0].data, new Float32Array([2]));
+  await b.submit(row(1), ['y']); // not said to be alone
+  await b.submit(two, ['y'], undefined, true); // alone, but two rows
+  assert.deepEqual(calls.splice(0), [[1, true], [1, false], [2, false]]);
+  // Three lone-flagged requests at once: the first runs while the next two queue and merge; only the
+  // first ran with nothing else waiting.
+  await Promise.all([1, 2, 3].map((v) => b.submit(row(v), ['y'], undefined, true)));
+  assert.deepEqual(calls.splice(0), [[1, true], [2, false]]);
+  // With two calls in flight allowed, a lone-flagged request dispatched while another call runs is not alone.
+  const wide = new Batcher('m', run, { ...opts, maxBatchSize: 1, maxConcurrentBatches: 2 });
+  await Promise.all([wide.submit(row(1), ['y']), wide.submit(row(2), ['y'], undefined, true)]);
+  assert.deepEqual(calls.splice(0), [[1, false], [1, false]]);
+});

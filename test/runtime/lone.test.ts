@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import p from 'onnx-proto';
 import { loadConfig } from '../../src/config/index.ts';
-import { createLoneRunner } from '../../src/runtime/lone.ts';
+import { createLoneRunner, MAX_LONE_INPUT_UNITS } from '../../src/runtime/lone.ts';
 import { createOnnxEngine, type Engine } from '../../src/runtime/index.ts';
 import type { Tensor } from '../../src/protocol/index.ts';
 import { buildModel, floatTensor, int64Tensor, slowModel, valueInfo } from '../fixtures/onnx.ts';
@@ -58,19 +58,59 @@ test('a graph slower than the budget on one row gets no runner', async () => {
   assert.equal(await createLoneRunner(slow, runtime, await opts(slow, 0.01)), undefined);
 });
 
-test('a runner whose real inputs are slower than the budget retires after a window of runs', async (t) => {
-  // Eight MatMuls: one row (the warm-up) in a fraction of a millisecond, 2,048 rows in far more than 2 ms.
-  const eight = slowModel(8);
-  const lone = await createLoneRunner(eight, runtime, await opts(eight, 2));
+test('an input larger than the cap goes to the worker, however fast the graph', async (t) => {
+  const lone = await createLoneRunner(SPAM, runtime, await opts(SPAM, 50));
   t.after(async () => lone?.dispose());
-  assert.ok(lone, 'one row is within 2 ms');
+  assert.ok(lone);
+  const text = (n: number): Tensor[] => [{ name: 'text', datatype: 'BYTES', shape: [1], data: ['a'.repeat(n)] }];
+  assert.equal(lone.run(text(MAX_LONE_INPUT_UNITS + 1), ['label']), undefined);
+  assert.ok(await lone.run(text(MAX_LONE_INPUT_UNITS), ['label']), 'at the cap it still runs here');
+});
+
+/** Milliseconds of the in-process engine for `n` rows of a MatMul chain: the median of 5. */
+async function timeRows(model: Uint8Array, n: number): Promise<number> {
+  const engine = await createOnnxEngine(model, runtime);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      await engine.run(rows(n), ['y']);
+      if (i > 0) times.push(performance.now() - t0);
+    }
+    return times.sort((a, b) => a - b)[2];
+  } finally {
+    await engine.dispose();
+  }
+}
+
+test('a runner whose real inputs are slower than the budget retires after a window of runs, and stays retired', async (t) => {
+  // Eight MatMuls: one row (the warm-up) in a fraction of a millisecond, 256 rows in many. The budget
+  // is half of what 256 rows take here: every such run is over it, none by ten times.
+  const eight = slowModel(8);
+  const budgetMs = (await timeRows(eight, 256)) / 2;
+  const lone = await createLoneRunner(eight, runtime, await opts(eight, budgetMs));
+  t.after(async () => lone?.dispose());
+  assert.ok(lone, `one row is within ${budgetMs} ms`);
   let ran = 0;
   for (let i = 0; i < 40; i++) {
-    const out = lone.run(rows(2048), ['y']);
+    const out = lone.run(rows(256), ['y']);
     if (!out) break;
     await out;
     ran++;
   }
   assert.equal(ran, 16, 'retired at the end of the first window of 16 slow runs, not before');
   assert.equal(lone.run(rows(1), ['y']), undefined, 'a retired runner stays retired, however small the input');
+});
+
+test('one run ten times over budget retires the runner at once', async (t) => {
+  // 64 MatMuls, so that one row is mostly arithmetic, not per-call overhead: 256 rows take about 256
+  // times one row's time, and a budget of a thirtieth of them holds one row with room to spare.
+  const deep = slowModel(64);
+  const budgetMs = (await timeRows(deep, 256)) / 30;
+  const lone = await createLoneRunner(deep, runtime, await opts(deep, budgetMs));
+  t.after(async () => lone?.dispose());
+  assert.ok(lone, `one row is within ${budgetMs} ms`);
+  const out = await lone.run(rows(256), ['y']);
+  assert.equal(out?.[0].shape[0], 256, 'the slow run itself is answered');
+  assert.equal(lone.run(rows(1), ['y']), undefined);
 });
