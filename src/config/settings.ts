@@ -204,7 +204,7 @@ export const SETTINGS = {
   'runtime.loneInlineMs': {
     kind: { type: 'number', min: 0, max: 100 },
     default: 2,
-    doc: 'a request that arrives while no other inference is in flight runs on the server thread, skipping two thread hand-offs, when one row of the model takes at most this many ms (graphs up to 4 MiB; a second session in memory); 0: always the worker',
+    doc: 'a request of one row that arrives while no other inference is in flight runs on the server thread, skipping two thread hand-offs, when one row of the model takes at most this many ms (graphs up to 1 MiB, a second session in memory; inputs up to 65,536 numbers or characters); 0: always the worker',
   },
 } as const satisfies Record<string, SettingDef>;
 
