@@ -46,8 +46,8 @@ export interface LoneOptions {
 /**
  * The runner, or undefined when inlining is off, the graph is too large, or one warm row takes
  * longer than the budget (the event loop must not stall for a slow graph). A warm-up that fails
- * rejects, as the worker's own warm-up does. A runner whose real inputs turn out slower than the warm-up's (the fastest of
- * WINDOW runs over budget) retires, and every later call goes to the worker.
+ * rejects, as the worker's own warm-up does. A runner whose real inputs turn out slower than the
+ * warm-up's retires (see OVER_BUDGET_AT_ONCE and WINDOW), and every later call goes to the worker.
  */
 export async function createLoneRunner(model: Uint8Array, options: RuntimeConfig, lone: LoneOptions): Promise<LoneRunner | undefined> {
   if (lone.budgetMs <= 0 || model.byteLength > (lone.maxModelBytes ?? MAX_LONE_MODEL_BYTES)) return undefined;
