@@ -5,16 +5,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import p from 'onnx-proto';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLoneRunner, MAX_LONE_INPUT_UNITS } from '../../src/runtime/lone.ts';
 import { createOnnxEngine, type Engine } from '../../src/runtime/index.ts';
 import type { Tensor } from '../../src/protocol/index.ts';
-import { buildModel, floatTensor, int64Tensor, slowModel, valueInfo } from '../fixtures/onnx.ts';
+import { slowModel, zeroFailsModel } from '../fixtures/onnx.ts';
 
 const SPAM = readFileSync('examples/models/spam-filter/1/model.onnx');
 const { runtime } = loadConfig({ env: {} });
-const T = p.onnx.TensorProto.DataType;
 const engines: Engine[] = [];
 /** The options for `model` with budget `budgetMs`: an engine of the graph stands in for the worker. */
 async function opts(model: Uint8Array, budgetMs: number, maxModelBytes?: number) {
@@ -39,16 +37,7 @@ test('a lone run answers as the engine does', async (t) => {
 test('no runner when inlining is off or the graph is over the size cap; a failing warm-up rejects', async () => {
   assert.equal(await createLoneRunner(SPAM, runtime, await opts(SPAM, 0)), undefined);
   assert.equal(await createLoneRunner(SPAM, runtime, await opts(SPAM, 50, SPAM.byteLength - 1)), undefined);
-  // out = table[idx + 5]: the warm-up's zeros index past the table and the runtime fails.
-  const trap = buildModel({
-    nodes: [
-      { opType: 'Add', input: ['idx', 'five'], output: ['shifted'] },
-      { opType: 'Gather', input: ['table', 'shifted'], output: ['out'] },
-    ],
-    inputs: [valueInfo('idx', T.INT64, ['N'])],
-    outputs: [valueInfo('out', T.FLOAT, ['N'])],
-    initializers: [floatTensor('table', [3], [10, 20, 30]), int64Tensor('five', [], [5])],
-  });
+  const trap = zeroFailsModel(); // the warm-up's zeros index past its table
   await assert.rejects(async () => createLoneRunner(trap, runtime, await opts(trap, 50)), /out of data bounds/);
 });
 

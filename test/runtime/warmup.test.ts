@@ -6,24 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import p from 'onnx-proto';
-import { addModel, buildModel, floatTensor, int64Tensor, valueInfo, writeModel } from '../fixtures/onnx.ts';
+import { addModel, writeModel, zeroFailsModel } from '../fixtures/onnx.ts';
 import { tempDir, testServer, type TestServer } from '../fixtures/server.ts';
-
-const T = p.onnx.TensorProto.DataType;
-
-/** out = table[idx + 5] with a table of three: only idx in -5..-3 is valid, so the zeros of warm-up are not. */
-function zeroFailsModel(): Uint8Array {
-  return buildModel({
-    nodes: [
-      { opType: 'Add', input: ['idx', 'five'], output: ['shifted'] },
-      { opType: 'Gather', input: ['table', 'shifted'], output: ['out'] },
-    ],
-    inputs: [valueInfo('idx', T.INT64, ['N'])],
-    outputs: [valueInfo('out', T.FLOAT, ['N'])],
-    initializers: [floatTensor('table', [3], [10, 20, 30]), int64Tensor('five', [], [5])],
-  });
-}
 
 const repo = tempDir();
 writeModel(repo, 'trap', '1', zeroFailsModel());
