@@ -62,7 +62,7 @@ export function computeRatios(runs: Run[], engine: EngineResult | null, refC: nu
     const c1 = find(runs, 'batching-on', 1);
     const d = c1 ? c1.p50Ms - engine.perCall.p50Ms : null;
     out.push({ name: 'p50 at c=1 (batching on) - engine p50 per call', value: d, unit: 'ms', target: '<= 0.50', met: d === null ? null : d <= 0.5,
-      detail: `${fmt(c1?.p50Ms, 3)} ms - ${fmt(engine.perCall.p50Ms, 3)} ms (of which the worker-thread hand-offs: ${fmt(engine.workerPerCallP50Ms - engine.perCall.p50Ms, 3)} ms)` });
+      detail: `${fmt(c1?.p50Ms, 3)} ms - ${fmt(engine.perCall.p50Ms, 3)} ms (a lone request skips the worker hand-offs, ${fmt(engine.workerPerCallP50Ms - engine.perCall.p50Ms, 3)} ms per call, unless runtime.loneInlineMs is 0)` });
   }
   const absolute = onRef ?? on;
   out.push({ name: `absolute req/s (batching on, c=${absolute?.connections ?? refC})`, value: absolute ? absolute.rps : null, unit: 'req/s',
