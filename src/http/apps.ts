@@ -1,6 +1,6 @@
 // Builds the two Fastify apps: the inference plane and the admin plane. They share the error
 // handler and the guards; only server.ts starts them listening.
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dataplane } from '../dataplane/index.ts';
 import type { Metrics } from '../monitoring/index.ts';
@@ -19,7 +19,7 @@ import type { OnRejected } from './rejections.ts';
 import { installGuards } from './guards.ts';
 import { inferenceRoutes } from './inference-routes.ts';
 import { installJsonParser } from './json-body.ts';
-import { installSecurityHeaders } from './security-headers.ts';
+import { applySecurityHeaders, installSecurityHeaders } from './security-headers.ts';
 import type { PlaneTls } from './tls.ts';
 
 export interface AppOptions {
@@ -40,6 +40,13 @@ export interface AppOptions {
   /** Told of every answer: method, the route's pattern ('' when no route matched), status, seconds. */
   onAnswered?: (method: string, route: string, status: number, seconds: number) => void;
 }
+
+/** What a refusal Fastify makes before routing is answered, by its code. The path is not repeated:
+ * it is whatever the client sent. */
+const FRAMEWORK_REFUSALS: Record<string, [number, string]> = {
+  FST_ERR_BAD_URL: [400, 'the URL path is not valid: a percent sign must start a valid UTF-8 escape (%XX)'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'a path parameter is longer than 1024 characters'],
+};
 
 /** The maxJsonDepth setting's default, for apps built without settings (tests, tools). */
 export const DEFAULT_MAX_JSON_DEPTH = 32;
@@ -66,6 +73,15 @@ function base(opts: AppOptions & PlaneHooks, plane: 'inference' | 'admin'): Fast
     // Ids are the server's own, never a client's: feedback and audit records key on them.
     requestIdHeader: false,
     genReqId: () => crypto.randomUUID(),
+    // Refusals Fastify makes before routing (a path that is not valid percent-encoding, an overlong
+    // parameter) are answered like every other error, headers and metrics included.
+    frameworkErrors: (err, req, reply) => {
+      const [status, message] = FRAMEWORK_REFUSALS[err.code] ?? [500, 'internal error'];
+      reply.raw.once('finish', () => opts.onAnswered?.(req.method, '', status, reply.elapsedTime / 1000));
+      reply.header('x-request-id', req.id);
+      applySecurityHeaders(reply as unknown as FastifyReply, { tls: tls !== undefined });
+      sendError(reply as unknown as FastifyReply, status, message);
+    },
   }) as unknown as FastifyInstance;
   // JSON only: a text/plain body would otherwise be parsed and fail later with a vaguer message.
   app.removeContentTypeParser('text/plain');

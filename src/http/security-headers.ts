@@ -1,6 +1,6 @@
 // Security headers on every response of both planes, errors and 404s included. The planes serve
 // JSON and metrics only, never pages, so the policy can be as strict as a browser allows.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export interface HeaderOptions {
   /** The plane serves HTTPS: tell browsers to keep using it. */
@@ -28,9 +28,14 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
  */
 export function installSecurityHeaders(app: FastifyInstance, opts: HeaderOptions): void {
   app.addHook('onSend', async (_req, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
-    if (opts.tls) reply.header('strict-transport-security', HSTS);
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    applySecurityHeaders(reply, opts);
     return payload;
   });
+}
+
+/** The headers on one reply: for answers sent where no hook runs (refusals before routing). */
+export function applySecurityHeaders(reply: FastifyReply, opts: HeaderOptions): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+  if (opts.tls) reply.header('strict-transport-security', HSTS);
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
 }

@@ -74,3 +74,30 @@ test('/metrics counts every HTTP answer by route pattern and status, never by th
     await own.close();
   }
 });
+
+test('a URL refused before routing (bad percent-encoding, an overlong parameter) is answered and counted like any error', async () => {
+  const own = await testServer(repo);
+  try {
+    const planes = [['inference', own.server.inference, '/v2/models/'], ['admin', own.server.admin, '/admin/models/']] as const;
+    for (const [plane, app, prefix] of planes) {
+      const bad = await app.inject({ method: 'GET', url: `${prefix}%zz-7c1e`, headers: own.auth });
+      assert.equal(bad.statusCode, 400);
+      assert.deepEqual(bad.json(), { error: 'the URL path is not valid: a percent sign must start a valid UTF-8 escape (%XX)' });
+      assert.equal(bad.headers['x-content-type-options'], 'nosniff', `${plane}: the security headers`);
+      assert.equal(bad.headers['cache-control'], 'no-store');
+      assert.match(String(bad.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+      const long = await app.inject({ method: 'GET', url: `${prefix}${'a'.repeat(1100)}`, headers: own.auth });
+      assert.equal(long.statusCode, 414);
+      assert.deepEqual(long.json(), { error: 'a path parameter is longer than 1024 characters' });
+    }
+    assert.equal((await own.server.inference.inject({ method: 'GET', url: '/v2/health/live' })).statusCode, 200, 'the server keeps serving');
+    const res = await own.server.admin.inject({ method: 'GET', url: '/metrics', headers: own.auth });
+    for (const plane of ['inference', 'admin']) {
+      assert.match(res.body, new RegExp(`^modelgate_http_requests_total\\{plane="${plane}",method="GET",route="",status="400"\\} 1$`, 'm'));
+      assert.match(res.body, new RegExp(`^modelgate_http_requests_total\\{plane="${plane}",method="GET",route="",status="414"\\} 1$`, 'm'));
+    }
+    assert.doesNotMatch(res.body, /7c1e/);
+  } finally {
+    await own.close();
+  }
+});
